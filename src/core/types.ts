@@ -1,0 +1,271 @@
+// The nouns every stage of the pipeline speaks (see docs/ARCHITECTURE.md).
+// Plain data only: everything here survives JSON.stringify/parse unchanged,
+// because the snapshot and the plan are JSON documents.
+
+export type WorkloadKind = 'Deployment' | 'StatefulSet' | 'DaemonSet' | 'CronJob' | 'Job' | 'Rollout';
+
+export const WORKLOAD_KINDS: readonly WorkloadKind[] = ['Deployment', 'StatefulSet', 'DaemonSet', 'CronJob', 'Job', 'Rollout'];
+
+export interface WorkloadRef {
+  cluster: string;
+  namespace: string;
+  kind: WorkloadKind;
+  name: string;
+}
+
+/** A stable text id for a workload: `cluster/namespace/kind/name`. */
+export function workloadId(ref: WorkloadRef): string {
+  return `${ref.cluster}/${ref.namespace}/${ref.kind}/${ref.name}`;
+}
+
+/** Requests or limits of one container, in base units (cores, bytes, whole GPUs). */
+export interface ResourceAmounts {
+  cpuCores?: number;
+  memoryBytes?: number;
+  gpus?: number;
+}
+
+export interface ContainerResources {
+  container: string;
+  requests: ResourceAmounts;
+  limits: ResourceAmounts;
+}
+
+export interface HpaSpec {
+  minReplicas: number;
+  maxReplicas: number;
+  /** Target average utilisation in percent of the request, when the HPA scales on CPU. */
+  targetCPUUtilization?: number;
+  targetMemoryUtilization?: number;
+}
+
+/** What the cluster runs today (from kube-state-metrics or, in tests, from the repository). */
+export interface WorkloadSpec {
+  ref: WorkloadRef;
+  containers: ContainerResources[];
+  replicas?: number;
+  hpa?: HpaSpec;
+  labels?: Record<string, string>;
+  /** Node pool / instance family the pods ran on, when known; used to pick a unit price. */
+  nodePool?: string;
+  gpuModel?: string;
+}
+
+// ---------------------------------------------------------------------------
+// Usage: bounded-size sketches, serialised as plain state objects.
+
+/** State of a decaying, exponentially bucketed histogram (see src/recommend/model/). */
+export interface HistogramState {
+  /** Upper bound of bucket 0; bucket i covers (first·ratio^(i-1), first·ratio^i]. */
+  firstBucket: number;
+  ratio: number;
+  halfLifeSeconds: number;
+  /** Weights are stored relative to this time (seconds since epoch). */
+  referenceTime: number;
+  /** Sparse buckets: [bucketIndex, weight]. */
+  buckets: Array<[number, number]>;
+  totalWeight: number;
+  /** Raw count of samples added (not decayed). */
+  count: number;
+  min: number;
+  max: number;
+}
+
+/** Peaks per fixed interval (e.g. the max memory working set per hour), newest last, bounded count. */
+export interface PeakSeriesState {
+  intervalSeconds: number;
+  maxIntervals: number;
+  /** [intervalStart (s), peak] pairs in time order. */
+  peaks: Array<[number, number]>;
+}
+
+export interface OomEvent {
+  /** Seconds since epoch. */
+  time: number;
+  /** Memory working set just before the kill, bytes (or the limit when unknown). */
+  memoryBytes: number;
+}
+
+export interface GpuUsage {
+  /** GPUs per pod seen (from DCGM series per pod). */
+  gpusPerPod: number;
+  model?: string;
+  /** Utilisation 0..100 per GPU. */
+  utilisation: HistogramState;
+  /** Framebuffer used, bytes, peaks per interval. */
+  memoryUsed: PeakSeriesState;
+  /** Framebuffer total per GPU, bytes. */
+  memoryTotalBytes: number;
+  /** Power draw per GPU, watts. */
+  power?: HistogramState;
+}
+
+export interface ContainerUsage {
+  container: string;
+  /** CPU usage in cores. */
+  cpu: HistogramState;
+  /** Memory working set in bytes, peak per interval. */
+  memoryPeaks: PeakSeriesState;
+  gpu?: GpuUsage;
+  oomKills: OomEvent[];
+  restarts: number;
+  /** Throttled CFS periods / all periods over the window, 0..1. */
+  throttledRatio?: number;
+  samples: number;
+  /** Seconds since epoch. */
+  firstSample: number;
+  lastSample: number;
+  /** Share of the expected samples that were present, 0..1. */
+  coverage: number;
+}
+
+export interface UsageProfile {
+  ref: WorkloadRef;
+  /** What runs today. */
+  current: WorkloadSpec;
+  containers: ContainerUsage[];
+  /** Number of ready pods over time: peaks per interval. */
+  replicaHistory?: PeakSeriesState;
+  /** Total CPU demand of the workload (sum over pods), cores; used for replica sizing. */
+  totalCpu?: HistogramState;
+  /** Present when collection could not give a number; says how much history there is and how much is needed. */
+  insufficient?: { haveSeconds: number; needSeconds: number; reason: string };
+}
+
+// ---------------------------------------------------------------------------
+// Prices and billing.
+
+export type PriceSource = 'billing-effective' | 'list-price' | 'on-prem-config' | 'demo';
+
+export interface UnitPrice {
+  cluster: string;
+  nodePool?: string;
+  cloud: CloudName;
+  region?: string;
+  currency: string;
+  perVcpuHour: number;
+  perGibHour: number;
+  /** By GPU model (e.g. "nvidia-l4"); "default" is used when the model is unknown. */
+  perGpuHour: Record<string, number>;
+  source: PriceSource;
+  /** One human sentence: where the figure comes from (billing period, SKU ids, discounts netted). */
+  detail: string;
+}
+
+export type CloudName = 'aws' | 'gcp' | 'azure' | 'on-prem';
+
+// ---------------------------------------------------------------------------
+// Recommendations.
+
+export interface Change<T = number> {
+  from?: T;
+  to?: T;
+}
+
+export interface ContainerRecommendation {
+  container: string;
+  cpuRequest?: Change;
+  cpuLimit?: Change;
+  memoryRequest?: Change;
+  memoryLimit?: Change;
+  gpuRequest?: Change;
+  gpuLimit?: Change;
+  evidence: Evidence;
+}
+
+export type Confidence = 'high' | 'medium' | 'low';
+
+export type WorkloadClass = 'steady' | 'daily-seasonal' | 'spiky' | 'batch';
+
+export interface Evidence {
+  windowSeconds: number;
+  samples: number;
+  coverage: number;
+  workloadClass?: WorkloadClass;
+  cpu?: { percentile: number; value: number; peak: number; margin: number; why: string };
+  memory?: { peak: number; headroom: number; volatility: number; oomKills: number; why: string };
+  gpu?: { utilisationP95: number; memoryPeakBytes: number; powerP95Watts?: number; why: string };
+  replicas?: { demandP95Cores: number; targetUtilisation: number; why: string };
+  hpa?: { why: string };
+  confidence: Confidence;
+  /** Why the new value is not smaller (step limit, floor, OOM bump, minimum change…). */
+  notSmallerBecause?: string[];
+}
+
+export interface CostDelta {
+  /** Money per month (730 h); negative = saving. */
+  monthly: number;
+  currency: string;
+  priceSource: PriceSource;
+  priceDetail: string;
+  caveat: string;
+}
+
+export interface EnergyDelta {
+  kwhPerMonthBefore: number;
+  kwhPerMonthAfter: number;
+  kgCo2ePerMonthBefore: number;
+  kgCo2ePerMonthAfter: number;
+  model: string;
+}
+
+export type VerdictKind = 'accepted' | 'clamped' | 'rejected';
+
+export interface PolicyVerdict {
+  verdict: VerdictKind;
+  /** One line per rule that acted: "clamped memory.limit to 256Mi by policies/defaults.yaml#min-memory". */
+  notes: string[];
+  /** Rule ids (file#name) that acted. */
+  rules: string[];
+  /** Changes beyond the approval threshold: who must approve. */
+  approvals?: string[];
+  /** Recommend in reports but never edit (protected workload or freeze window). */
+  reportOnly?: boolean;
+}
+
+export interface Recommendation {
+  /** workloadId(ref) */
+  id: string;
+  ref: WorkloadRef;
+  status: 'ok' | 'insufficient-data' | 'no-change';
+  containers: ContainerRecommendation[];
+  replicas?: Change;
+  hpa?: { minReplicas?: Change; maxReplicas?: Change; targetCPUUtilization?: Change; targetMemoryUtilization?: Change };
+  confidence: Confidence;
+  evidence: { workloadClass?: WorkloadClass; windowSeconds: number; notes: string[] };
+  cost?: CostDelta;
+  energy?: EnergyDelta;
+  policy?: PolicyVerdict;
+}
+
+// ---------------------------------------------------------------------------
+// Editing.
+
+/** The field names `rightsizer edit --set` takes and `locate` reports. */
+export type FieldName =
+  | 'cpu.request' | 'cpu.limit' | 'memory.request' | 'memory.limit' | 'gpu.request' | 'gpu.limit'
+  | 'replicas' | 'hpa.minReplicas' | 'hpa.maxReplicas' | 'hpa.targetCPUUtilization' | 'hpa.targetMemoryUtilization';
+
+export const FIELD_NAMES: readonly FieldName[] = [
+  'cpu.request', 'cpu.limit', 'memory.request', 'memory.limit', 'gpu.request', 'gpu.limit',
+  'replicas', 'hpa.minReplicas', 'hpa.maxReplicas', 'hpa.targetCPUUtilization', 'hpa.targetMemoryUtilization',
+];
+
+export interface Edit {
+  /** Path relative to the repository root, with forward slashes. */
+  path: string;
+  oldText: string;
+  newText: string;
+  /** Recommendation ids this edit carries. */
+  recommendations: string[];
+  /** Location ids changed. */
+  locations: string[];
+}
+
+/** A recommendation (or part of one) that could not be written to the repository, and why. */
+export interface Unplaced {
+  recommendation: string;
+  field?: FieldName;
+  container?: string;
+  reason: string;
+}
