@@ -1,4 +1,3 @@
-#!/usr/bin/env node
 // The rightsizer command line. Thin: each command builds pipeline options and calls
 // src/pipeline.ts (or a stage's entry point); errors become one line and an exit code.
 
@@ -39,6 +38,7 @@ export async function main(argv: string[]): Promise<number> {
   }
 }
 
+// Also runnable directly (`node src/cli/main.ts …`) on Node 24; bin.ts is the packaged entry.
 if (import.meta.main) {
   main(process.argv.slice(2)).then(code => { process.exitCode = code; });
 }

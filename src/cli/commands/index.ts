@@ -1,6 +1,9 @@
 // Every command registers itself here; one file per command.
 import type { Command } from 'commander';
+import { register as registerPlan } from './plan.ts';
+import { register as registerCollect } from './collect.ts';
 
 export function registerCommands(program: Command): void {
-  void program;
+  registerPlan(program);
+  registerCollect(program);
 }

@@ -1,0 +1,132 @@
+// The GitHub Action: reads `INPUT_*` like the runner sets them, builds the same options the
+// CLI builds and calls the same pipeline, then writes outputs, a job summary and annotations.
+
+import { appendFileSync, writeFileSync } from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
+import { InputError, UserError } from '../core/errors.ts';
+import type { Plan } from '../core/plan.ts';
+import { buildPlan, pullRequestBodies } from '../cli/commands/plan.ts';
+import { recommendationTable, money } from '../cli/render-plan.ts';
+import { formatJson } from '../cli/output.ts';
+import { deliverFromPlan } from '../cli/commands/pr.ts';
+
+type Env = Record<string, string | undefined>;
+
+/** The runner passes input `dry-run` as `INPUT_DRY-RUN`: upper case, spaces to underscores, hyphens kept. */
+export function getInput(name: string, env: Env = process.env): string {
+  return (env[`INPUT_${name.replace(/ /g, '_').toUpperCase()}`] ?? '').trim();
+}
+
+export function getBooleanInput(name: string, env: Env = process.env): boolean {
+  const v = getInput(name, env).toLowerCase();
+  if (v === '' || v === 'false') return false;
+  if (v === 'true') return true;
+  throw new UserError(`input ${name} must be true or false (got "${v}")`);
+}
+
+/** Workflow command text must escape %, CR and LF (and , : in properties). */
+function escapeData(s: string): string {
+  return s.replace(/%/g, '%25').replace(/\r/g, '%0D').replace(/\n/g, '%0A');
+}
+function escapeProperty(s: string): string {
+  return escapeData(s).replace(/:/g, '%3A').replace(/,/g, '%2C');
+}
+
+export function setOutput(name: string, value: string, env: Env = process.env): void {
+  const file = env.GITHUB_OUTPUT;
+  if (!file) return;
+  const delimiter = `rightsizer_${Math.random().toString(36).slice(2)}`;
+  appendFileSync(file, `${name}<<${delimiter}${os.EOL}${value}${os.EOL}${delimiter}${os.EOL}`);
+}
+
+function mask(secret: string): void {
+  for (const line of secret.split(/\r?\n/)) if (line.trim()) process.stdout.write(`::add-mask::${escapeData(line.trim())}\n`);
+}
+
+export function annotate(err: unknown): string {
+  if (err instanceof InputError) {
+    const props = [`file=${escapeProperty(err.file)}`, err.line ? `line=${err.line}` : '', err.column ? `col=${err.column}` : ''].filter(Boolean).join(',');
+    return `::error ${props}::${escapeData(err.message)}\n`;
+  }
+  const message = err instanceof Error ? err.message : String(err);
+  const hint = err instanceof UserError && err.hint ? ` (${err.hint})` : '';
+  return `::error title=rightsizer::${escapeData(message + hint)}\n`;
+}
+
+export function jobSummary(plan: Plan, prUrls: string[]): string {
+  const rows = plan.recommendations.filter(r => r.status === 'ok').map(r => {
+    const c = r.containers.map(x => x.container).join(', ');
+    const cost = r.cost ? money(r.cost.monthly, r.cost.currency) : 'not priced';
+    return `| ${r.ref.cluster}/${r.ref.namespace}/${r.ref.name} | ${c} | ${cost} | ${r.confidence} | ${r.policy?.verdict ?? ''} |`;
+  });
+  return [
+    '## rightsizer',
+    '',
+    `**${money(plan.totals.monthly, plan.totals.currency)}/month** across ${plan.totals.workloads} workloads (${plan.totals.clouds.join(', ') || 'no clouds'}), realised when nodes scale down.`,
+    '',
+    '| workload | containers | monthly Δ | confidence | policy |',
+    '|---|---|---|---|---|',
+    ...rows,
+    '',
+    ...prUrls.map(u => `Pull request: ${u}`),
+    '',
+    '<details><summary>Recommendations (text)</summary>',
+    '',
+    '```',
+    recommendationTable(plan, false).trimEnd(),
+    '```',
+    '</details>',
+    '',
+  ].join('\n');
+}
+
+export async function run(env: Env = process.env): Promise<number> {
+  const secrets = ['github-token', 'app-private-key', 'slack-webhook-url'].map(n => getInput(n, env)).filter(Boolean);
+  secrets.forEach(mask);
+  try {
+    const mode = getInput('mode', env) || 'plan';
+    if (!['plan', 'pr'].includes(mode)) throw new UserError(`input mode must be plan or pr (got "${mode}")`);
+    const demo = getBooleanInput('demo', env);
+    const dryRun = getBooleanInput('dry-run', env);
+    const config = getInput('config', env) || 'rightsizer.yaml';
+    const repoDir = getInput('repo-dir', env) || undefined;
+    const workspace = env.GITHUB_WORKSPACE ?? process.cwd();
+    const log = (line: string) => process.stdout.write(`${line}\n`);
+    const opts = { demo, config: path.resolve(workspace, config), repoDir, quiet: false };
+    const plan = await buildPlan(opts, log);
+
+    const planFile = path.join(env.RUNNER_TEMP ?? os.tmpdir(), 'rightsizer-plan.json');
+    writeFileSync(planFile, formatJson(plan));
+    setOutput('plan-file', planFile, env);
+    setOutput('recommendations', String(plan.recommendations.filter(r => r.status === 'ok').length), env);
+    setOutput('monthly-savings', (-plan.totals.monthly).toFixed(2), env);
+
+    const prUrls: string[] = [];
+    if (mode === 'pr' && !dryRun) {
+      const result = await deliverFromPlan(plan, {
+        demo, config: opts.config, repoDir: repoDir ?? workspace,
+        githubRepo: getInput('github-repo', env) || env.GITHUB_REPOSITORY,
+        githubApiUrl: getInput('github-api-url', env) || env.GITHUB_API_URL,
+        token: getInput('github-token', env) || undefined,
+        appId: getInput('app-id', env) || undefined,
+        appPrivateKey: getInput('app-private-key', env) || undefined,
+        slackWebhookUrl: getInput('slack-webhook-url', env) || undefined,
+        log,
+      });
+      const opened = result.pullRequests.filter(p => p.url);
+      prUrls.push(...opened.map(p => p.url!));
+      if (opened[0]) {
+        setOutput('pr-url', opened[0].url!, env);
+        setOutput('pr-number', String(opened[0].number ?? ''), env);
+      }
+    } else {
+      for (const b of await pullRequestBodies(plan, opts)) log(`would open ${b.branch}: ${b.title}`);
+    }
+    if (env.GITHUB_STEP_SUMMARY) appendFileSync(env.GITHUB_STEP_SUMMARY, jobSummary(plan, prUrls));
+    return 0;
+  } catch (err) {
+    process.stdout.write(annotate(err));
+    return 1;
+  }
+}

@@ -1,0 +1,86 @@
+// `rightsizer plan`: the dry run. Collects (or reads a snapshot), plans, and prints the
+// recommendations, the diff and the pull request body. Never writes outside a temp dir.
+
+import type { Command } from 'commander';
+import { EXIT, UserError } from '../../core/errors.ts';
+import type { Plan } from '../../core/plan.ts';
+import { formatJson, paint, useColor } from '../output.ts';
+import { planDiff, recommendationTable, unplacedText } from '../render-plan.ts';
+
+export type OutputFormat = 'table' | 'json' | 'markdown';
+
+export function parseOutput(value: string | undefined, allowed: readonly string[] = ['table', 'json', 'markdown']): OutputFormat {
+  const v = value ?? 'table';
+  if (!allowed.includes(v)) throw new UserError(`--output must be one of ${allowed.join(', ')} (got "${v}")`, { exitCode: EXIT.usage });
+  return v as OutputFormat;
+}
+
+export interface PlanCommandOptions {
+  demo?: boolean;
+  snapshot?: string;
+  repoDir?: string;
+  output?: string;
+  detailedExitcode?: boolean;
+  config?: string;
+  quiet?: boolean;
+}
+
+/** Plans from a snapshot file or a fresh collection. Shared with the Action. */
+// The pipeline is imported when a command runs, so `--help` and light commands start fast.
+export async function buildPlan(opts: PlanCommandOptions, log: (line: string) => void): Promise<Plan> {
+  const { collect, planFromSnapshot } = await import('../../pipeline.ts');
+  const { readSnapshot } = await import('../../snapshot/index.ts');
+  const base = { configPath: opts.config, demo: opts.demo, repoDir: opts.repoDir, quiet: opts.quiet, log };
+  const snapshot = opts.snapshot ? await readSnapshot(opts.snapshot) : (await collect(base)).snapshot;
+  return planFromSnapshot(snapshot, base);
+}
+
+export async function pullRequestBodies(plan: Plan, opts: { demo?: boolean; config?: string }): Promise<Array<{ branch: string; title: string; body: string }>> {
+  const { DEMO } = await import('../../pipeline.ts');
+  const { loadConfig } = await import('../../config/load.ts');
+  const { groupPlan } = await import('../../deliver/group.ts');
+  const { renderPullRequestBody } = await import('../../deliver/pr-body.ts');
+  const config = await loadConfig(opts.demo ? DEMO.config : (opts.config ?? 'rightsizer.yaml'));
+  return groupPlan(plan, config.pullRequests.groupBy, config.pullRequests.branchPrefix)
+    .filter(g => g.edits.length > 0)
+    .map(g => ({ branch: g.branch, title: g.title, body: renderPullRequestBody(g, plan) }));
+}
+
+export function register(program: Command): void {
+  program.command('plan', { isDefault: true })
+    .description('dry run: show the recommended changes, the diff and the pull request body (writes nothing)')
+    .option('--demo', 'run on the bundled demo (replayed Prometheus and billing data, no network, no credentials)')
+    .option('--snapshot <file>', 'plan from a saved snapshot instead of collecting')
+    .option('--repo-dir <dir>', 'the GitOps checkout (default: the folder of the configuration file)')
+    .option('-o, --output <format>', 'table, json or markdown', 'table')
+    .option('--detailed-exitcode', 'exit 3 when changes are proposed, 0 when there is nothing to do')
+    .addHelpText('after', `
+Examples:
+  $ rightsizer plan --demo
+  $ rightsizer plan --demo --output json
+  $ rightsizer plan --config rightsizer.yaml --detailed-exitcode
+  $ rightsizer collect --out snap.json && rightsizer plan --snapshot snap.json`)
+    .action(async (_opts, cmd: Command) => {
+      const opts = cmd.optsWithGlobals() as PlanCommandOptions & { color?: boolean };
+      const output = parseOutput(opts.output);
+      const color = opts.color !== false && useColor();
+      const log = (line: string) => { if (!opts.quiet) process.stderr.write(`${paint('›', 'dim', color)} ${line}\n`); };
+      const plan = await buildPlan(opts, log);
+      if (output === 'json') {
+        process.stdout.write(formatJson(plan));
+      } else {
+        const bodies = await pullRequestBodies(plan, opts);
+        if (output === 'markdown') {
+          process.stdout.write(bodies.map(b => `# ${b.title}\n\n${b.body}`).join('\n\n---\n\n'));
+        } else {
+          process.stdout.write(`${recommendationTable(plan, color)}\n`);
+          const unplaced = unplacedText(plan);
+          if (unplaced) process.stdout.write(`${unplaced}\n`);
+          const diff = planDiff(plan);
+          process.stdout.write(diff ? `${paint('Diff of the files it would change:', 'bold', color)}\n\n${diff}\n` : 'No file would change.\n');
+          for (const b of bodies) process.stdout.write(`${paint(`Pull request it would open on ${b.branch}: ${b.title}`, 'bold', color)}\n\n${b.body}\n`);
+        }
+      }
+      if (opts.detailedExitcode && plan.edits.length > 0) process.exitCode = EXIT.changes;
+    });
+}

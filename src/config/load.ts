@@ -1,0 +1,89 @@
+// Loads rightsizer.yaml: validates it against schema/rightsizer.schema.json with errors that
+// name the file, line and key, then fills in defaults. Secrets stay as env-var names.
+
+import { readFile } from 'node:fs/promises';
+import path from 'node:path';
+import { InputError, UserError, EXIT } from '../core/errors.ts';
+import { validateYaml } from './schema-validate.ts';
+import type { RightsizerConfig, PullRequestConfig, EngineConfig } from './types.ts';
+
+import configSchema from '../../schema/rightsizer.schema.json' with { type: 'json' };
+
+export const DEFAULT_PULL_REQUESTS: PullRequestConfig = {
+  groupBy: 'repository',
+  branchPrefix: 'rightsizer/',
+  labels: ['rightsizer'],
+  reviewers: [],
+  assignees: [],
+  maxOpenPullRequests: 10,
+  maxPullRequestsPerRun: 5,
+  closedCooldownDays: 30,
+};
+
+export const DEFAULT_ENGINE: EngineConfig = { historyDays: 14, cpuPercentile: 0.95, targetUtilisation: 0.7 };
+
+export interface LoadOptions {
+  /** `${NAME}` placeholders filled in string values (the demo's replay-server URL); others are left alone. */
+  vars?: Record<string, string>;
+}
+
+/** Reads and validates a configuration file; throws InputError (exit 2) naming file:line:column. */
+export async function loadConfig(file: string, options: LoadOptions = {}): Promise<RightsizerConfig> {
+  let text: string;
+  try {
+    text = await readFile(file, 'utf8');
+  } catch (err) {
+    const code = (err as NodeJS.ErrnoException).code;
+    if (code === 'ENOENT') {
+      throw new UserError(`${file}: configuration file not found`, {
+        exitCode: EXIT.usage,
+        hint: 'run `rightsizer init` in your GitOps repository to write one, pass --config FILE, or try `rightsizer plan --demo`',
+      });
+    }
+    throw new UserError(`${file}: cannot read configuration (${code ?? String(err)})`, { exitCode: EXIT.usage });
+  }
+  return parseConfig(file, text, options);
+}
+
+export async function parseConfig(file: string, text: string, options: LoadOptions = {}): Promise<RightsizerConfig> {
+  const { value, errors } = validateYaml(file, text, configSchema);
+  if (errors.length > 0) {
+    const [first, ...rest] = errors;
+    if (rest.length === 0) throw first;
+    throw new InputError(first.file, `${first.message.slice(first.message.indexOf(': ') + 2)} (and ${rest.length} more: ${rest.map(e => e.message).join('; ')})`, { line: first.line, column: first.column });
+  }
+  const raw = substitute(value, options.vars ?? {}) as Partial<RightsizerConfig>;
+  const config: RightsizerConfig = {
+    file: path.resolve(file),
+    clusters: raw.clusters ?? [],
+    billing: raw.billing ?? {},
+    repository: { baseBranch: 'main', ...raw.repository },
+    pullRequests: { ...DEFAULT_PULL_REQUESTS, ...raw.pullRequests },
+    slack: raw.slack,
+    engine: { ...DEFAULT_ENGINE, ...raw.engine },
+    policies: raw.policies ?? ['policies/'],
+  };
+  for (const c of config.clusters) c.prometheus.auth ??= { type: 'none' };
+  const names = new Set<string>();
+  for (const c of config.clusters) {
+    if (names.has(c.name)) throw new InputError(file, `clusters: the name "${c.name}" is used twice`, lineOf(text, `name: ${c.name}`));
+    names.add(c.name);
+  }
+  return config;
+}
+
+function substitute(value: unknown, vars: Record<string, string>): unknown {
+  if (typeof value === 'string') return value.replace(/\$\{([A-Za-z_][A-Za-z0-9_]*)\}/g, (m, name: string) => vars[name] ?? m);
+  if (Array.isArray(value)) return value.map(v => substitute(v, vars));
+  if (value && typeof value === 'object') return Object.fromEntries(Object.entries(value).map(([k, v]) => [k, substitute(v, vars)]));
+  return value;
+}
+
+function lineOf(text: string, needle: string): { line?: number; column?: number } {
+  const lines = text.split(/\r?\n/);
+  for (let i = lines.length - 1; i >= 0; i--) {
+    const col = lines[i].indexOf(needle);
+    if (col >= 0) return { line: i + 1, column: col + 1 };
+  }
+  return {};
+}

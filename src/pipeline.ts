@@ -1,0 +1,205 @@
+// The pipeline, end to end: collect → snapshot → recommend → policy → price → edit.
+// The CLI and the GitHub Action both call these two functions; `deliver` takes the plan.
+
+import path from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { loadConfig } from './config/load.ts';
+import type { ClusterConfig, RightsizerConfig } from './config/types.ts';
+import { UserError, EXIT } from './core/errors.ts';
+import { PLAN_SCHEMA_VERSION, type Plan, type PlanTotals } from './core/plan.ts';
+import { workloadId, type Recommendation, type UnitPrice, type UsageProfile } from './core/types.ts';
+import { collectUsage } from './collect/prometheus/index.ts';
+import { collectBilling } from './collect/billing.ts';
+import { priceRecommendation, priceRecommendations } from './cost/savings.ts';
+import { prometheusReplayHandler } from './demo/prometheus-replay.ts';
+import { billingReplayHandler } from './demo/billing-replay.ts';
+import { startReplayServer, type ReplayServer } from './demo/replay-server.ts';
+import { planEdits, readRepoFiles } from './gitops/index.ts';
+import { applyPolicies, loadPolicies, readPolicyFiles } from './policy/index.ts';
+import { recommendWorkload } from './recommend/index.ts';
+import { SNAPSHOT_SCHEMA_VERSION, type Snapshot, type SourceStatus } from './snapshot/index.ts';
+
+const projectRoot = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..');
+
+/** The bundled demo: a fixed usage window, so the demo plan is the same on every run. */
+export const DEMO = {
+  config: path.join(projectRoot, 'fixtures/rightsizer.yaml'),
+  repo: path.join(projectRoot, 'fixtures/gitops-repo'),
+  prometheus: path.join(projectRoot, 'fixtures/demo/prometheus'),
+  billing: path.join(projectRoot, 'fixtures/demo/billing'),
+  windowEnd: '2026-11-16T00:00:00Z',
+  env: { DEMO_AWS_ACCESS_KEY_ID: 'AKIADEMODEMODEMODEMO', DEMO_AWS_SECRET_ACCESS_KEY: 'demo-secret-not-a-real-key' },
+};
+
+export interface CollectOptions {
+  configPath?: string;
+  demo?: boolean;
+  /** `i/n`: collect only the clusters of shard i of n (1-based); billing comes with shard 1. */
+  shard?: string;
+  quiet?: boolean;
+  /** End of the usage window; defaults to now (the demo uses its recorded window). */
+  now?: Date;
+  log?: (line: string) => void;
+  onProgress?: (done: number, total: number, label: string) => void;
+}
+
+export interface PlanOptions {
+  configPath?: string;
+  demo?: boolean;
+  /** The GitOps checkout; defaults to the folder of the configuration file. */
+  repoDir?: string;
+  log?: (line: string) => void;
+}
+
+export function parseShard(text: string | undefined): { index: number; count: number } | undefined {
+  if (text === undefined) return undefined;
+  const m = /^(\d+)\/(\d+)$/.exec(text);
+  const index = m ? Number(m[1]) : NaN, count = m ? Number(m[2]) : NaN;
+  if (!m || count < 1 || index < 1 || index > count) {
+    throw new UserError(`--shard "${text}" is not of the form i/n with 1 ≤ i ≤ n (e.g. 1/3)`, { exitCode: EXIT.usage });
+  }
+  return { index, count };
+}
+
+async function configFor(options: { configPath?: string; demo?: boolean }, vars: Record<string, string> = {}): Promise<RightsizerConfig> {
+  if (options.demo) return loadConfig(DEMO.config, { vars: { DEMO_URL: 'http://127.0.0.1:0', ...vars } });
+  return loadConfig(options.configPath ?? 'rightsizer.yaml', { vars });
+}
+
+/** Reads usage from every cluster's Prometheus and costs from every billing source. */
+export async function collect(options: CollectOptions = {}): Promise<{ snapshot: Snapshot; config: RightsizerConfig; close(): Promise<void> }> {
+  const log = options.log ?? (() => {});
+  let server: ReplayServer | undefined;
+  try {
+    if (options.demo) {
+      server = await startReplayServer([prometheusReplayHandler(DEMO.prometheus), billingReplayHandler(DEMO.billing)]);
+      for (const [k, v] of Object.entries(DEMO.env)) process.env[k] ??= v;
+    }
+    const config = await configFor(options, server ? { DEMO_URL: server.url } : {});
+    const end = options.demo ? new Date(DEMO.windowEnd) : (options.now ?? new Date());
+    const endSeconds = Math.floor(end.getTime() / 1000 / 300) * 300;
+    const window = { start: endSeconds - config.engine.historyDays * 86400, end: endSeconds };
+    const shard = parseShard(options.shard);
+    const clusters = shard ? config.clusters.filter((_, i) => i % shard.count === shard.index - 1) : config.clusters;
+
+    const profiles: UsageProfile[] = [];
+    const sources: SourceStatus[] = [];
+    for (const cluster of clusters) {
+      log(`collecting usage from ${cluster.name} (${cluster.prometheus.url.replace(/\/\/[^@/]*@/, '//')})`);
+      try {
+        const result = await collectUsage(cluster, window, { quiet: options.quiet, onProgress: options.onProgress });
+        profiles.push(...result.profiles);
+        sources.push({ source: `prometheus:${cluster.name}`, ok: true, detail: `${result.profiles.length} workloads, ${result.queries} queries` });
+        for (const w of result.warnings) log(`warning: ${cluster.name}: ${w}`);
+      } catch (err) {
+        sources.push({ source: `prometheus:${cluster.name}`, ok: false, error: (err as Error).message });
+        log(`error: ${cluster.name}: ${(err as Error).message}`);
+      }
+    }
+
+    let billing = { rows: [] as Snapshot['costs'], prices: [] as UnitPrice[], forecasts: [] as Snapshot['forecasts'], sources: [] as SourceStatus[] };
+    if (!shard || shard.index === 1) {
+      const day = (s: number) => new Date(s * 1000).toISOString().slice(0, 10);
+      const lookback = config.billing.lookbackDays ?? 30;
+      log('collecting billing data');
+      billing = await collectBilling(config.billing, config.clusters, { start: day(window.end - lookback * 86400), end: day(window.end) }, { log });
+    }
+    const prices = withConfiguredPrices(billing.prices, config.clusters);
+    const snapshot: Snapshot = {
+      schemaVersion: SNAPSHOT_SCHEMA_VERSION,
+      createdAt: new Date(window.end * 1000).toISOString(),
+      window: { start: new Date(window.start * 1000).toISOString(), end: new Date(window.end * 1000).toISOString() },
+      ...(shard ? { shard } : {}),
+      clusters: clusters.map(c => ({ name: c.name, cloud: c.cloud, ...(c.region ? { region: c.region } : {}) })),
+      profiles: profiles.sort((a, b) => workloadId(a.ref).localeCompare(workloadId(b.ref))),
+      costs: billing.rows,
+      prices,
+      forecasts: billing.forecasts,
+      sources: [...sources, ...billing.sources],
+    };
+    return { snapshot, config, close: async () => {} };
+  } finally {
+    await server?.close();
+  }
+}
+
+/** On-prem clusters (and clouds whose billing is not configured) are priced from the config's table. */
+function withConfiguredPrices(prices: UnitPrice[], clusters: ClusterConfig[]): UnitPrice[] {
+  const out = [...prices];
+  for (const c of clusters) {
+    if (!c.prices || out.some(p => p.cluster === c.name)) continue;
+    out.push({
+      cluster: c.name, cloud: c.cloud, region: c.region, currency: c.prices.currency,
+      perVcpuHour: c.prices.perVcpuHour, perGibHour: c.prices.perGibHour, perGpuHour: c.prices.perGpuHour ?? {},
+      source: 'on-prem-config', detail: `price table in rightsizer.yaml for cluster ${c.name}`,
+    });
+  }
+  return out;
+}
+
+/** Turns a snapshot into a plan: recommendations, policy verdicts, prices and file edits. */
+export async function planFromSnapshot(snapshot: Snapshot, options: PlanOptions = {}): Promise<Plan> {
+  const config = await configFor(options);
+  const repoDir = options.repoDir ?? (options.demo ? DEMO.repo : path.dirname(config.file));
+  const clusterByName = new Map(config.clusters.map(c => [c.name, c]));
+
+  const recommendations = snapshot.profiles.map(profile => recommendWorkload(profile, {
+    historyDays: config.engine.historyDays,
+    cpuPercentile: config.engine.cpuPercentile,
+    targetUtilisation: config.engine.targetUtilisation,
+    wattsPerCore: config.engine.wattsPerCore,
+    carbonIntensity: clusterByName.get(profile.ref.cluster)?.carbonIntensity,
+  }));
+
+  const profileById = new Map(snapshot.profiles.map(p => [workloadId(p.ref), p]));
+  const priceFor = (rec: Recommendation) => {
+    const profile = profileById.get(rec.id);
+    const price = snapshot.prices.find(p => p.cluster === rec.ref.cluster && (!p.nodePool || p.nodePool === profile?.current.nodePool))
+      ?? snapshot.prices.find(p => p.cluster === rec.ref.cluster);
+    return profile ? priceRecommendation(rec, profile.current, price) : undefined;
+  };
+
+  const policyFiles = await readPolicyFiles(config.policies, repoDir);
+  const { policies, errors } = loadPolicies(policyFiles);
+  if (errors.length > 0) throw errors[0];
+  const workloads = Object.fromEntries(snapshot.profiles.map(p => [workloadId(p.ref), {
+    labels: p.current.labels,
+    historySeconds: Math.max(0, ...p.containers.map(c => c.lastSample - c.firstSample)),
+    replicas: p.current.replicas,
+  }]));
+  const governed = applyPolicies(recommendations, policies, { now: new Date(snapshot.createdAt), workloads, price: priceFor });
+  const priced = priceRecommendations(governed, snapshot.profiles, snapshot.prices);
+
+  const files = await readRepoFiles(repoDir, { include: config.repository.include, exclude: config.repository.exclude });
+  const { edits, unplaced } = planEdits(files, priced, { repository: config.repository, clusters: config.clusters });
+  options.log?.(`planned ${edits.length} file edits for ${priced.filter(r => r.status === 'ok').length} workloads`);
+
+  return {
+    schemaVersion: PLAN_SCHEMA_VERSION,
+    asOf: snapshot.createdAt,
+    recommendations: priced,
+    edits,
+    unplaced,
+    prices: snapshot.prices,
+    totals: planTotals(priced, new Set(edits.flatMap(e => e.recommendations)), snapshot),
+  };
+}
+
+function planTotals(recs: Recommendation[], edited: Set<string>, snapshot: Snapshot): PlanTotals {
+  const included = recs.filter(r => edited.has(r.id));
+  const currencies = [...new Set(included.map(r => r.cost?.currency).filter(Boolean))] as string[];
+  const clouds = [...new Set(included.map(r => snapshot.clusters.find(c => c.name === r.ref.cluster)?.cloud).filter(Boolean))] as string[];
+  return {
+    monthly: Math.round(included.reduce((sum, r) => sum + (r.cost?.monthly ?? 0), 0) * 100) / 100,
+    currency: currencies.length === 1 ? currencies[0] : currencies.length === 0 ? 'USD' : 'mixed',
+    workloads: included.length,
+    clouds: clouds.sort(),
+  };
+}
+
+/** collect + planFromSnapshot in one go (what `plan` and the Action do without --snapshot). */
+export async function runPlan(options: CollectOptions & PlanOptions): Promise<{ snapshot: Snapshot; plan: Plan }> {
+  const { snapshot } = await collect(options);
+  const plan = await planFromSnapshot(snapshot, options);
+  return { snapshot, plan };
+}
