@@ -86,14 +86,23 @@ export async function run(env: Env = process.env): Promise<number> {
   secrets.forEach(mask);
   try {
     const mode = getInput('mode', env) || 'plan';
-    if (!['plan', 'pr'].includes(mode)) throw new UserError(`input mode must be plan or pr (got "${mode}")`);
+    if (!['plan', 'pr', 'collect'].includes(mode)) throw new UserError(`input mode must be plan, pr or collect (got "${mode}")`);
     const demo = getBooleanInput('demo', env);
     const dryRun = getBooleanInput('dry-run', env);
     const config = getInput('config', env) || 'rightsizer.yaml';
     const repoDir = getInput('repo-dir', env) || undefined;
     const workspace = env.GITHUB_WORKSPACE ?? process.cwd();
     const log = (line: string) => process.stdout.write(`${line}\n`);
-    const opts = { demo, config: path.resolve(workspace, config), repoDir, quiet: false };
+    const snapshotInput = getInput('snapshot', env);
+    const opts = { demo, config: path.resolve(workspace, config), repoDir, quiet: false, snapshot: snapshotInput ? path.resolve(workspace, snapshotInput) : undefined };
+    if (mode === 'collect') {
+      const { collect } = await import('../pipeline.ts');
+      const { snapshot } = await collect({ configPath: opts.config, demo, shard: getInput('shard', env) || undefined, log });
+      const out = path.resolve(workspace, getInput('snapshot-out', env) || 'snapshot.json');
+      writeFileSync(out, `${JSON.stringify(snapshot)}\n`);
+      setOutput('snapshot-file', out, env);
+      return 0;
+    }
     const plan = await buildPlan(opts, log);
 
     const planFile = path.join(env.RUNNER_TEMP ?? os.tmpdir(), 'rightsizer-plan.json');

@@ -31,4 +31,8 @@ export interface FocusRow {
   /** Instance type / machine type / meter, where the source has it. */
   x_InstanceType?: string;
   x_UsageType?: string;
+  /** Amortised cost before negotiated discounts are netted (AWS AmortizedCost, Azure AmortizedCost). */
+  x_AmortizedCost?: number;
+  /** Credits included in EffectiveCost (Google Cloud committed-use and sustained-use credits), negative. */
+  x_Credits?: number;
 }

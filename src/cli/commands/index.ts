@@ -2,8 +2,12 @@
 import type { Command } from 'commander';
 import { register as registerPlan } from './plan.ts';
 import { register as registerCollect } from './collect.ts';
+import { register as registerInit } from './init.ts';
+import { register as registerPolicy } from './policy.ts';
 
 export function registerCommands(program: Command): void {
   registerPlan(program);
   registerCollect(program);
+  registerInit(program);
+  registerPolicy(program);
 }

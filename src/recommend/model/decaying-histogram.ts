@@ -14,9 +14,47 @@ export interface HistogramOptions {
   maxBuckets?: number;
 }
 
-export const CPU_HISTOGRAM: HistogramOptions = { firstBucket: 0.001, ratio: 1.05, halfLifeSeconds: 86400, maxBuckets: 400 };
+// CPU: 1 millicore to ~300 cores in 5% steps. The half-life is two days: long enough that a
+// fortnight of history still counts (the oldest day weighs 1/128), short enough to follow a trend.
+export const CPU_HISTOGRAM: HistogramOptions = { firstBucket: 0.001, ratio: 1.05, halfLifeSeconds: 2 * 86400, maxBuckets: 400 };
 export const GPU_UTIL_HISTOGRAM: HistogramOptions = { firstBucket: 0.1, ratio: 1.05, halfLifeSeconds: 86400, maxBuckets: 160 };
 export const POWER_HISTOGRAM: HistogramOptions = { firstBucket: 1, ratio: 1.05, halfLifeSeconds: 86400, maxBuckets: 200 };
+
+// Bucket lookup without Math.log on the hot path: a table indexed by the float's exponent and
+// its top 10 mantissa bits gives the bucket of the cell's lower edge; each cell is narrower than
+// one bucket (2^(1/1024) < 1.05), so at most one bound falls inside it and one comparison fixes
+// the answer. Tables are shared by every histogram with the same layout.
+const MANTISSA_BITS = 10;
+interface BucketTable { expMin: number; expMax: number; cells: Int16Array; bounds: Float64Array }
+const bucketTables = new Map<string, BucketTable>();
+const f64 = new Float64Array(1);
+const u32 = new Uint32Array(f64.buffer);
+const HI = new Uint8Array(new Uint16Array([1]).buffer)[0] === 1 ? 1 : 0; // index of the high word
+
+function bucketTable(firstBucket: number, ratio: number, size: number): BucketTable | undefined {
+  if (!(ratio > 1 + 2 ** -MANTISSA_BITS) || size > 32767) return undefined;
+  const key = `${firstBucket}|${ratio}|${size}`;
+  let table = bucketTables.get(key);
+  if (table) return table;
+  const bounds = new Float64Array(size);
+  for (let b = 0; b < size; b++) bounds[b] = firstBucket * Math.pow(ratio, b);
+  const expMin = Math.floor(Math.log2(firstBucket)) - 1, expMax = Math.ceil(Math.log2(bounds[size - 1])) + 1;
+  if (expMax - expMin > 1000) return undefined;
+  const cells = new Int16Array((expMax - expMin + 1) << MANTISSA_BITS);
+  for (let e = expMin; e <= expMax; e++) {
+    for (let m = 0; m < 1 << MANTISSA_BITS; m++) {
+      const lower = Math.pow(2, e) * (1 + m / (1 << MANTISSA_BITS));
+      // bucket of `lower`: first b with lower <= bounds[b]
+      let b = lower <= firstBucket ? 0 : Math.ceil(Math.log(lower / firstBucket) / Math.log(ratio));
+      while (b > 0 && lower <= bounds[b - 1]) b--;
+      while (b < size - 1 && lower > bounds[b]) b++;
+      cells[((e - expMin) << MANTISSA_BITS) + m] = Math.min(b, size - 1);
+    }
+  }
+  table = { expMin, expMax, cells, bounds };
+  bucketTables.set(key, table);
+  return table;
+}
 
 // Weights are kept relative to a reference time; when new samples get far ahead of it the
 // weights are rescaled so that 2^x never overflows.
@@ -33,6 +71,12 @@ export class DecayingHistogram {
   private count = 0;
   private min = Infinity;
   private max = -Infinity;
+  // Cache of the last time weight: consecutive samples at a fixed step reuse one multiplication
+  // instead of a Math.pow per sample (the hot path when feeding long histories).
+  private lastTime = NaN;
+  private lastTimeWeight = 0;
+  private lastStep = NaN;
+  private lastStepFactor = 1;
 
   constructor(options: HistogramOptions, referenceTime = 0) {
     this.firstBucket = options.firstBucket;
@@ -41,10 +85,25 @@ export class DecayingHistogram {
     this.weights = new Float64Array(options.maxBuckets ?? 400);
     this.logRatio = Math.log(options.ratio);
     this.referenceTime = referenceTime;
+    this.table = bucketTable(this.firstBucket, this.ratio, this.weights.length);
   }
+
+  private readonly table: BucketTable | undefined;
 
   bucketOf(value: number): number {
     if (!(value > this.firstBucket)) return 0;
+    const t = this.table;
+    if (t !== undefined) {
+      f64[0] = value;
+      const hi = u32[HI];
+      const e = ((hi >>> 20) & 0x7ff) - 1023;
+      if (e >= t.expMin && e <= t.expMax) {
+        let b = t.cells[((e - t.expMin) << MANTISSA_BITS) + ((hi >>> (20 - MANTISSA_BITS)) & ((1 << MANTISSA_BITS) - 1))];
+        if (b < t.bounds.length - 1 && value > t.bounds[b]) b++;
+        return b;
+      }
+      if (e > t.expMax) return this.weights.length - 1;
+    }
     const b = Math.ceil(Math.log(value / this.firstBucket) / this.logRatio);
     return b >= this.weights.length ? this.weights.length - 1 : b;
   }
@@ -57,12 +116,7 @@ export class DecayingHistogram {
   /** Adds one sample taken at `time` (seconds), with an extra weight (VPA weighs CPU by the request). */
   add(value: number, time: number, weight = 1): void {
     if (!Number.isFinite(value) || value < 0) return;
-    let exponent = (time - this.referenceTime) / this.halfLifeSeconds;
-    if (exponent > MAX_EXPONENT) {
-      this.shiftReference(time);
-      exponent = 0;
-    }
-    const w = Math.pow(2, exponent) * weight;
+    const w = this.timeWeight(time) * weight;
     this.weights[this.bucketOf(value)] += w;
     this.totalWeight += w;
     this.count++;
@@ -70,7 +124,66 @@ export class DecayingHistogram {
     if (value > this.max) this.max = value;
   }
 
+  /**
+   * Adds evenly spaced samples (a Prometheus range-query result): values[i] taken at
+   * firstTime + i × stepSeconds. Same result as add() in a loop, with the time weight advanced
+   * by one multiplication per sample.
+   */
+  addSeries(values: ArrayLike<number>, firstTime: number, stepSeconds: number, weight = 1): void {
+    const n = values.length;
+    if (n === 0) return;
+    const lastTime = firstTime + (n - 1) * stepSeconds;
+    if ((lastTime - this.referenceTime) / this.halfLifeSeconds > MAX_EXPONENT) this.shiftReference(lastTime);
+    const factor = Math.pow(2, stepSeconds / this.halfLifeSeconds);
+    let w = Math.pow(2, (firstTime - this.referenceTime) / this.halfLifeSeconds) * weight;
+    const weights = this.weights;
+    let total = 0, count = 0, min = this.min, max = this.max;
+    for (let i = 0; i < n; i++, w *= factor) {
+      const v = values[i];
+      if (!(v >= 0) || v === Infinity) continue;
+      weights[this.bucketOf(v)] += w;
+      total += w;
+      count++;
+      if (v < min) min = v;
+      if (v > max) max = v;
+    }
+    this.totalWeight += total;
+    this.count += count;
+    this.min = min;
+    this.max = max;
+  }
+
+  /** 2^((time - reference) / halfLife), computed incrementally for evenly spaced samples. */
+  private timeWeight(time: number): number {
+    if (time === this.lastTime) return this.lastTimeWeight;
+    const step = time - this.lastTime;
+    let w: number;
+    if (step === this.lastStep) {
+      w = this.lastTimeWeight * this.lastStepFactor;
+    } else {
+      const exponent = (time - this.referenceTime) / this.halfLifeSeconds;
+      if (exponent > MAX_EXPONENT) {
+        this.shiftReference(time);
+        return this.timeWeight(time);
+      }
+      w = Math.pow(2, exponent);
+      if (step === step) { // not NaN: remember the step for the next sample
+        this.lastStep = step;
+        this.lastStepFactor = Math.pow(2, step / this.halfLifeSeconds);
+      }
+    }
+    if (w > 2 ** MAX_EXPONENT) {
+      this.shiftReference(time);
+      return this.timeWeight(time);
+    }
+    this.lastTime = time;
+    this.lastTimeWeight = w;
+    return w;
+  }
+
   private shiftReference(time: number): void {
+    this.lastTime = NaN;
+    this.lastStep = NaN;
     const factor = Math.pow(2, (this.referenceTime - time) / this.halfLifeSeconds);
     for (let i = 0; i < this.weights.length; i++) this.weights[i] *= factor;
     this.totalWeight *= factor;
@@ -87,6 +200,58 @@ export class DecayingHistogram {
       if (acc >= target && this.weights[b] > 0) return Math.min(this.bucketBound(b), this.max);
     }
     return this.max;
+  }
+
+  /**
+   * Like percentile(), but interpolated inside the bucket (geometrically, since buckets grow
+   * geometrically), so a value is not pushed up to its bucket's upper bound. Used by the
+   * estimators: the 5% bucket width would otherwise add up to 5% to every request.
+   */
+  quantile(q: number): number {
+    if (this.totalWeight <= 0) return 0;
+    const target = Math.min(1, Math.max(0, q)) * this.totalWeight;
+    let acc = 0;
+    for (let b = 0; b < this.weights.length; b++) {
+      const w = this.weights[b];
+      if (w <= 0) continue;
+      if (acc + w >= target) {
+        const upper = this.bucketBound(b);
+        const lower = b === 0 ? Math.min(this.min, upper) : this.bucketBound(b - 1);
+        const fraction = (target - acc) / w;
+        const value = lower > 0 ? lower * Math.pow(upper / lower, fraction) : upper * fraction;
+        return Math.min(Math.max(value, this.min), this.max);
+      }
+      acc += w;
+    }
+    return this.max;
+  }
+
+  /** Decayed weight of samples at or below `value`, as a share of the total (0..1). */
+  shareAtOrBelow(value: number): number {
+    if (this.totalWeight <= 0) return 0;
+    const last = this.bucketOf(value);
+    let acc = 0;
+    for (let b = 0; b <= last; b++) acc += this.weights[b];
+    return Math.min(1, acc / this.totalWeight);
+  }
+
+  /** Decayed weighted mean, using each bucket's geometric midpoint. */
+  mean(): number {
+    if (this.totalWeight <= 0) return 0;
+    let sum = 0;
+    for (let b = 0; b < this.weights.length; b++) {
+      const w = this.weights[b];
+      if (w <= 0) continue;
+      const upper = Math.min(this.bucketBound(b), this.max);
+      const lower = b === 0 ? 0 : this.bucketBound(b - 1);
+      sum += w * (lower > 0 ? Math.sqrt(lower * upper) : upper / 2);
+    }
+    return sum / this.totalWeight;
+  }
+
+  /** Time of the newest weight reference (seconds); the newest sample is at or after it. */
+  get reference(): number {
+    return this.referenceTime;
   }
 
   get samples(): number {

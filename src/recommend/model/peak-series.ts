@@ -11,6 +11,9 @@ export class PeakSeries {
   /** Ring buffer: index of the oldest entry, number of entries. */
   private head = 0;
   private size = 0;
+  // Fast path: the newest interval's start and slot, so a sample in it costs two comparisons.
+  private lastStart = NaN;
+  private lastSlot = -1;
 
   constructor(intervalSeconds = 3600, maxIntervals = 24 * 35) {
     this.intervalSeconds = intervalSeconds;
@@ -22,6 +25,10 @@ export class PeakSeries {
   /** Adds a sample; samples should arrive roughly in time order (older intervals than the window are dropped). */
   add(value: number, time: number): void {
     if (!Number.isFinite(value)) return;
+    if (time >= this.lastStart && time < this.lastStart + this.intervalSeconds) {
+      if (value > this.peaks[this.lastSlot]) this.peaks[this.lastSlot] = value;
+      return;
+    }
     const start = Math.floor(time / this.intervalSeconds) * this.intervalSeconds;
     if (this.size > 0) {
       const last = (this.head + this.size - 1) % this.maxIntervals;
@@ -49,6 +56,25 @@ export class PeakSeries {
     this.push(start, value);
   }
 
+  /** Adds evenly spaced samples: values[i] taken at firstTime + i × stepSeconds. Same result as add() in a loop. */
+  addSeries(values: ArrayLike<number>, firstTime: number, stepSeconds: number): void {
+    const n = values.length;
+    let i = 0;
+    while (i < n) {
+      const time = firstTime + i * stepSeconds;
+      const intervalEnd = (Math.floor(time / this.intervalSeconds) + 1) * this.intervalSeconds;
+      // All samples up to the end of this interval: one add() with their peak.
+      let peak = -Infinity, j = i;
+      for (; j < n && firstTime + j * stepSeconds < intervalEnd; j++) {
+        const v = values[j];
+        if (v > peak) peak = v;
+      }
+      if (j === i) j = i + 1; // a zero or negative step: fall back to one sample at a time
+      if (peak > -Infinity) this.add(peak, time);
+      i = j;
+    }
+  }
+
   private push(start: number, value: number): void {
     if (this.size === this.maxIntervals) {
       this.head = (this.head + 1) % this.maxIntervals;
@@ -58,6 +84,8 @@ export class PeakSeries {
     this.starts[i] = start;
     this.peaks[i] = value;
     this.size++;
+    this.lastStart = start;
+    this.lastSlot = i;
   }
 
   // Rare path: rebuild in order.
@@ -67,6 +95,7 @@ export class PeakSeries {
     const keep = entries.slice(-this.maxIntervals);
     this.head = 0;
     this.size = 0;
+    this.lastStart = NaN;
     for (const [s, v] of keep) this.push(s, v);
   }
 

@@ -1,0 +1,58 @@
+// One container's estimates, before any comparison with what the file says. Both the bot
+// (recommendWorkload) and the replay benchmark call this, so the benchmark measures the engine.
+
+import type { ContainerUsage, WorkloadClass, WorkloadKind } from '../core/types.ts';
+import { DecayingHistogram } from './model/decaying-histogram.ts';
+import { PeakSeries } from './model/peak-series.ts';
+import { classify, classMetrics, describeClass, type ClassMetrics } from './logic/classify.ts';
+import { estimateCpu, type CpuEstimate } from './logic/cpu.ts';
+import { estimateGpu, type GpuEstimate } from './logic/gpu.ts';
+import { assessHistory, DAY, days, type HistoryAssessment } from './logic/history.ts';
+import { estimateMemory, type MemoryEstimate } from './logic/memory.ts';
+
+export interface EstimateOptions {
+  historyDays: number;
+  cpuPercentile: number;
+  /** End of the window, seconds. */
+  now: number;
+  kind?: WorkloadKind;
+  /** Current memory limit (or request), bytes: the cap when no OOM kill was seen. */
+  currentMemory?: number;
+}
+
+export interface ContainerEstimate {
+  container: string;
+  sufficient: boolean;
+  history: HistoryAssessment;
+  windowSeconds: number;
+  workloadClass: WorkloadClass;
+  classMetrics: ClassMetrics;
+  classWhy: string;
+  cpu?: CpuEstimate;
+  memory?: MemoryEstimate;
+  gpu?: GpuEstimate;
+  /** Why there is no estimate, when there is none. */
+  insufficientBecause?: string;
+}
+
+export function estimateContainer(usage: ContainerUsage, options: EstimateOptions): ContainerEstimate {
+  const windowSeconds = options.historyDays * DAY;
+  const since = options.now - windowSeconds;
+  const span = Math.min(windowSeconds, options.now - Math.max(usage.firstSample, since));
+  const history = assessHistory(usage.samples > 0 ? span : 0, usage.coverage);
+  const cpu = DecayingHistogram.fromState(usage.cpu);
+  const peaks = PeakSeries.fromState(usage.memoryPeaks);
+  const hourly = peaks.entries().filter(([s]) => s >= since).map(([, v]) => v);
+  const metrics = classMetrics(cpu, hourly);
+  const workloadClass = classify(metrics, options.kind);
+  const base = { container: usage.container, history, windowSeconds, workloadClass, classMetrics: metrics, classWhy: describeClass(workloadClass, metrics) };
+  if (!history.sufficient || cpu.isEmpty()) {
+    return { ...base, sufficient: false, insufficientBecause: `only ${days(history.seconds)} of usage; at least ${days(DAY)} needed` };
+  }
+  const cpuEstimate = estimateCpu(cpu, { percentile: options.cpuPercentile, workloadClass, history, idleShare: metrics.idleShare });
+  const memoryEstimate = peaks.length
+    ? estimateMemory(peaks, { now: options.now, windowSeconds, history, oomKills: usage.oomKills, current: options.currentMemory, workloadClass })
+    : undefined;
+  const gpu = usage.gpu ? estimateGpu(usage.gpu) : undefined;
+  return { ...base, sufficient: true, cpu: cpuEstimate, memory: memoryEstimate, gpu };
+}

@@ -1,0 +1,235 @@
+// The recommendation engine: UsageProfile → Recommendation, pure and deterministic.
+// Model (sketches) in ./model, estimators in ./logic; docs/ENGINE.md says how each number is made.
+
+import type {
+  Change, Confidence, ContainerRecommendation, ContainerResources, Evidence, Recommendation, UsageProfile,
+} from '../core/types.ts';
+import { workloadId } from '../core/types.ts';
+import { describeBytes, formatCpu } from '../core/quantity.ts';
+import { DecayingHistogram } from './model/decaying-histogram.ts';
+import { estimateContainer, type ContainerEstimate } from './estimate.ts';
+import { calm, CPU_CALM, MEMORY_CALM } from './logic/calm.ts';
+import { DEFAULT_WATTS_PER_CORE, energyDelta, WATTS_PER_GIB, type Reservation } from './logic/energy.ts';
+import { days, lowestConfidence } from './logic/history.ts';
+import { coupleHpa, estimateReplicas } from './logic/replicas.ts';
+import { roundCpu, roundMemory } from './logic/rounding.ts';
+
+export interface EngineOptions {
+  historyDays: number;
+  cpuPercentile: number;
+  targetUtilisation: number;
+  wattsPerCore?: number;
+  carbonIntensity?: number /* kg CO2e per kWh */;
+  keepCpuLimitRatio?: boolean;
+  minReplicas?: number;
+  now?: number /* seconds; defaults to the profile's last sample */;
+}
+
+export { estimateContainer } from './estimate.ts';
+export type { ContainerEstimate, EstimateOptions } from './estimate.ts';
+
+const SCALABLE = new Set(['Deployment', 'StatefulSet', 'Rollout']);
+
+function change(from: number | undefined, to: number): Change {
+  return from === undefined ? { to } : { from, to };
+}
+
+function profileNow(profile: UsageProfile): number {
+  let now = -Infinity;
+  for (const c of profile.containers) if (c.lastSample > now) now = c.lastSample;
+  return Number.isFinite(now) ? now : 0;
+}
+
+interface ContainerPlan {
+  rec: ContainerRecommendation;
+  estimate: ContainerEstimate;
+  cpuFrom?: number;
+  cpuTo?: number;
+  memFrom?: number;
+  memTo?: number;
+  gpuFrom?: number;
+  gpuTo?: number;
+}
+
+function planContainer(profile: UsageProfile, index: number, options: EngineOptions, now: number): ContainerPlan {
+  const usage = profile.containers[index];
+  const current: ContainerResources | undefined = profile.current.containers.find(c => c.container === usage.container);
+  const memoryCurrent = current?.limits.memoryBytes ?? current?.requests.memoryBytes;
+  const estimate = estimateContainer(usage, {
+    historyDays: options.historyDays, cpuPercentile: options.cpuPercentile, now, kind: profile.ref.kind, currentMemory: memoryCurrent,
+  });
+  const notSmaller: string[] = [];
+  const evidence: Evidence = {
+    windowSeconds: estimate.windowSeconds, samples: usage.samples, coverage: usage.coverage,
+    workloadClass: estimate.workloadClass, confidence: estimate.history.confidence, notSmallerBecause: notSmaller,
+  };
+  const rec: ContainerRecommendation = { container: usage.container, evidence };
+  const plan: ContainerPlan = { rec, estimate };
+  if (!estimate.sufficient) return plan;
+
+  const cpu = estimate.cpu!;
+  evidence.cpu = { percentile: cpu.percentile, value: cpu.value, peak: cpu.peak, margin: cpu.margin, why: cpu.why };
+  notSmaller.push(...cpu.notSmallerBecause);
+  const cpuFrom = current?.requests.cpuCores;
+  const cpuCalm = calm(cpuFrom, cpu.cores, CPU_CALM, false, formatCpu);
+  plan.cpuFrom = cpuFrom;
+  plan.cpuTo = cpuCalm.changed ? roundCpu(cpuCalm.value) : cpuFrom;
+  if (cpuCalm.reason && cpuFrom !== undefined && cpu.cores < cpuFrom) notSmaller.push(`CPU ${cpuCalm.reason}`);
+
+  const mem = estimate.memory;
+  if (mem) {
+    evidence.memory = { peak: mem.peak, headroom: mem.headroom, volatility: mem.volatility, oomKills: mem.oomKills, why: mem.why };
+    notSmaller.push(...mem.notSmallerBecause);
+    const memCalm = calm(memoryCurrent, mem.bytes, MEMORY_CALM, mem.oomKills > 0, describeBytes);
+    plan.memFrom = memoryCurrent;
+    plan.memTo = memCalm.changed ? roundMemory(memCalm.value) : memoryCurrent;
+    if (memCalm.reason && memoryCurrent !== undefined && mem.bytes < memoryCurrent) notSmaller.push(`memory ${memCalm.reason}`);
+  }
+
+  const gpu = estimate.gpu;
+  if (gpu) {
+    evidence.gpu = { utilisationP95: gpu.utilisationP95, memoryPeakBytes: gpu.memoryPeakBytes, powerP95Watts: gpu.powerP95Watts, why: gpu.why };
+    notSmaller.push(...gpu.notSmallerBecause);
+    const have = current?.limits.gpus ?? current?.requests.gpus ?? usage.gpu!.gpusPerPod;
+    plan.gpuFrom = have;
+    plan.gpuTo = gpu.gpus < have ? gpu.gpus : have;
+  }
+  return plan;
+}
+
+function fillChanges(plan: ContainerPlan, current: ContainerResources | undefined, options: EngineOptions, notes: string[]): void {
+  const { rec } = plan;
+  if (plan.cpuTo !== undefined && plan.cpuTo !== plan.cpuFrom) {
+    rec.cpuRequest = change(plan.cpuFrom, plan.cpuTo);
+    const limit = current?.limits.cpuCores;
+    if (limit !== undefined) {
+      if (options.keepCpuLimitRatio && plan.cpuFrom) {
+        const to = roundCpu(plan.cpuTo * (limit / plan.cpuFrom));
+        if (to !== limit) rec.cpuLimit = change(limit, to);
+      } else if (limit < plan.cpuTo) {
+        rec.cpuLimit = change(limit, plan.cpuTo);
+        notes.push(`${rec.container}: CPU limit ${formatCpu(limit)} raised to the new request (a limit below the request is invalid).`);
+      }
+    }
+  }
+  if (plan.memTo !== undefined && plan.memTo !== plan.memFrom) {
+    const reqFrom = current?.requests.memoryBytes, limFrom = current?.limits.memoryBytes;
+    if (reqFrom !== plan.memTo) rec.memoryRequest = change(reqFrom, plan.memTo);
+    if (limFrom !== plan.memTo) rec.memoryLimit = change(limFrom, plan.memTo);
+  }
+  if (plan.gpuTo !== undefined && plan.gpuFrom !== undefined && plan.gpuTo !== plan.gpuFrom) {
+    const reqFrom = current?.requests.gpus, limFrom = current?.limits.gpus;
+    if (limFrom !== undefined || reqFrom === undefined) rec.gpuLimit = change(limFrom ?? plan.gpuFrom, plan.gpuTo);
+    if (reqFrom !== undefined) rec.gpuRequest = change(reqFrom, plan.gpuTo);
+  }
+}
+
+function sum(values: Array<number | undefined>): number {
+  let s = 0;
+  for (const v of values) s += v ?? 0;
+  return s;
+}
+
+export function recommendWorkload(profile: UsageProfile, options: EngineOptions): Recommendation {
+  const id = workloadId(profile.ref);
+  const windowSeconds = options.historyDays * 86400;
+  if (profile.insufficient || profile.containers.length === 0) {
+    const reason = profile.insufficient
+      ? `${profile.insufficient.reason}: ${days(profile.insufficient.haveSeconds)} of usage, ${days(profile.insufficient.needSeconds)} needed.`
+      : 'No container usage was collected.';
+    return { id, ref: profile.ref, status: 'insufficient-data', containers: [], confidence: 'low', evidence: { windowSeconds, notes: [reason] } };
+  }
+  const now = options.now ?? profileNow(profile);
+  const notes: string[] = [];
+  const plans = profile.containers.map((_, i) => planContainer(profile, i, options, now));
+  const currentOf = (name: string) => profile.current.containers.find(c => c.container === name);
+
+  for (const p of plans) {
+    if (!p.estimate.sufficient) notes.push(`${p.rec.container}: insufficient data (${p.estimate.insufficientBecause}).`);
+  }
+
+  // HPA coupling: the target moves with the pod's request so the HPA does not undo the change.
+  const hpa = profile.current.hpa;
+  let hpaOut: Recommendation['hpa'];
+  if (hpa) {
+    const cpuFrom = sum(plans.map(p => p.cpuFrom)), cpuTo = sum(plans.map(p => p.cpuTo ?? p.cpuFrom));
+    const memFrom = sum(plans.map(p => p.memFrom)), memTo = sum(plans.map(p => p.memTo ?? p.memFrom));
+    const coupling = coupleHpa(hpa, {
+      cpu: cpuFrom > 0 && cpuTo > 0 ? { from: cpuFrom, to: cpuTo } : undefined,
+      memory: memFrom > 0 && memTo > 0 ? { from: memFrom, to: memTo } : undefined,
+    }, { minReplicas: options.minReplicas });
+    // When the target hit its bounds the request shrinks less: scale each container's new request.
+    if (coupling.cpuRequest !== undefined && cpuTo > 0 && Math.abs(coupling.cpuRequest - cpuTo) > 1e-9) {
+      const f = coupling.cpuRequest / cpuTo;
+      for (const p of plans) if (p.cpuTo !== undefined) p.cpuTo = roundCpu(p.cpuTo * f);
+    }
+    if (coupling.memoryRequest !== undefined && memTo > 0 && Math.abs(coupling.memoryRequest - memTo) > 1) {
+      const f = coupling.memoryRequest / memTo;
+      for (const p of plans) if (p.memTo !== undefined) p.memTo = roundMemory(p.memTo * f);
+    }
+    const h: NonNullable<Recommendation['hpa']> = {};
+    if (coupling.targetCPUUtilization) h.targetCPUUtilization = coupling.targetCPUUtilization;
+    if (coupling.targetMemoryUtilization) h.targetMemoryUtilization = coupling.targetMemoryUtilization;
+    if (coupling.minReplicas) h.minReplicas = coupling.minReplicas;
+    if (Object.keys(h).length) hpaOut = h;
+    for (const p of plans) if (p.estimate.sufficient) p.rec.evidence.hpa = { why: coupling.why };
+    notes.push(coupling.why + '.');
+  }
+
+  for (const p of plans) fillChanges(p, currentOf(p.rec.container), options, notes);
+
+  // Replicas, for scalable workloads without an HPA.
+  let replicas: Change | undefined;
+  const currentReplicas = profile.current.replicas;
+  if (!hpa && SCALABLE.has(profile.ref.kind) && profile.totalCpu && profile.totalCpu.count > 0 && currentReplicas !== undefined && plans.every(p => p.estimate.sufficient)) {
+    const podCpu = sum(plans.map(p => p.cpuTo ?? p.cpuFrom));
+    if (podCpu > 0) {
+      const r = estimateReplicas(DecayingHistogram.fromState(profile.totalCpu), { podCpuRequest: podCpu, targetUtilisation: options.targetUtilisation, minReplicas: options.minReplicas });
+      // Lower slowly: at most half the pods go in one run.
+      const to = r.replicas < currentReplicas ? Math.max(r.replicas, Math.ceil(currentReplicas / 2)) : r.replicas;
+      if (to !== currentReplicas) replicas = { from: currentReplicas, to };
+      for (const p of plans) p.rec.evidence.replicas = { demandP95Cores: r.demandP95Cores, targetUtilisation: options.targetUtilisation, why: r.why };
+      notes.push(`Replicas: ${r.why}` + (to !== r.replicas ? `; lowered to ${to} this run (at most half the pods per run).` : '.'));
+    }
+  }
+
+  const containers = plans.map(p => p.rec);
+  for (const p of plans) {
+    if (!p.estimate.sufficient) continue;
+    const e = p.estimate;
+    notes.push(`${p.rec.container}: ${e.classWhy}. CPU: ${e.cpu!.why}.` + (e.memory ? ` Memory: ${e.memory.why}.` : '') + (e.gpu ? ` GPU: ${e.gpu.why}.` : ''));
+  }
+
+  const changed = containers.some(c => c.cpuRequest || c.cpuLimit || c.memoryRequest || c.memoryLimit || c.gpuRequest || c.gpuLimit) || !!replicas || !!hpaOut;
+  const sufficient = plans.filter(p => p.estimate.sufficient);
+  const confidence: Confidence = sufficient.length ? lowestConfidence(sufficient.map(p => p.estimate.history.confidence)) : 'low';
+  const status: Recommendation['status'] = sufficient.length === 0 ? 'insufficient-data' : changed ? 'ok' : 'no-change';
+  const main = sufficient.slice().sort((a, b) => (b.estimate.cpu?.value ?? 0) - (a.estimate.cpu?.value ?? 0))[0];
+
+  const rec: Recommendation = {
+    id, ref: profile.ref, status, containers, confidence,
+    evidence: { workloadClass: main?.estimate.workloadClass, windowSeconds, notes },
+  };
+  if (replicas) rec.replicas = replicas;
+  if (hpaOut) rec.hpa = hpaOut;
+
+  if (sufficient.length) {
+    const wattsPerGpu = plans.find(p => p.estimate.gpu?.powerP50Watts !== undefined)?.estimate.gpu?.powerP50Watts;
+    const before: Reservation = {
+      cpuCores: sum(plans.map(p => p.cpuFrom)), memoryBytes: sum(plans.map(p => p.memFrom)),
+      gpus: sum(plans.map(p => p.gpuFrom)), replicas: currentReplicas ?? hpa?.minReplicas ?? 1,
+    };
+    const after: Reservation = {
+      cpuCores: sum(plans.map(p => p.cpuTo ?? p.cpuFrom)), memoryBytes: sum(plans.map(p => p.memTo ?? p.memFrom)),
+      gpus: sum(plans.map(p => p.gpuTo ?? p.gpuFrom)), replicas: replicas?.to ?? before.replicas,
+    };
+    if (before.cpuCores > 0 || before.gpus > 0) {
+      rec.energy = energyDelta(before, after, { wattsPerCore: options.wattsPerCore ?? DEFAULT_WATTS_PER_CORE, wattsPerGib: WATTS_PER_GIB, wattsPerGpu }, options.carbonIntensity);
+    }
+  }
+  return rec;
+}
+
+export function recommendAll(profiles: UsageProfile[], options: EngineOptions): Recommendation[] {
+  return profiles.map(p => recommendWorkload(p, options));
+}

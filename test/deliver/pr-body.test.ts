@@ -1,0 +1,126 @@
+import assert from 'node:assert/strict';
+import { test } from 'node:test';
+import { groupPlan } from '../../src/deliver/group.ts';
+import { BODY_MARKER_PREFIX, GITHUB_BODY_LIMIT, renderPullRequestBody, workloadName } from '../../src/deliver/pr-body.ts';
+import type { PullRequestGroup } from '../../src/deliver/types.ts';
+import { largePlan, plan, recommendation } from '../helpers/plan-builder.ts';
+import { demoPlan } from './fixtures/demo-plan.ts';
+
+function onlyGroup(p = demoPlan()) {
+  const groups = groupPlan(p, 'repository', 'rightsizer/');
+  assert.equal(groups.length, 1);
+  return { p, g: groups[0] };
+}
+
+test('the demo-like body has the summary, table, evidence, chart, policy, pricing caveat, unplaced and opt-out', () => {
+  const { p, g } = onlyGroup();
+  const body = renderPullRequestBody(g, p);
+  assert.match(body, /^This pull request rightsizes \*\*5 workloads\*\* on AWS, Azure, Google Cloud and saves \*\*\$1,543\.95\/month\*\*\./);
+  // Table: header and a per-container row in human units.
+  assert.match(body, /\| Workload \| Container \| CPU request \| CPU limit \| Memory request \| Memory limit \| GPU \| Replicas \/ HPA \| Monthly Δ \| Confidence \|/);
+  assert.match(body, /\| `prod-eks\/shop\/checkout` \| `app` \| 1 → 250m \| 2 → 1 \| 2Gi → 512Mi \| 2Gi → 1Gi \|  \| 4 → 3 \| −\$182\.40 \| high \|/);
+  assert.match(body, /\|  \| `envoy` \| 200m → 100m \|/);
+  assert.match(body, /HPA min 4 → 2, HPA max 20 → 12, HPA CPU target 60% → 70%/);
+  assert.match(body, /\| 2 → 1 \|/, 'GPU change');
+  // Evidence.
+  assert.match(body, /<details>\n<summary><code>prod-eks\/shop\/checkout<\/code> Deployment/);
+  assert.match(body, /CPU: P95 usage 180m, peak 324m, margin \+15% → request 250m/);
+  assert.match(body, /OOM kills 1 → request 3Gi/);
+  assert.match(body, /HPA coupling: HPA scales on CPU/);
+  assert.match(body, /Why not smaller: step limit/);
+  assert.match(body, /20,160 samples over 14 days \(coverage 99%\)/);
+  // Chart.
+  assert.match(body, /```mermaid\nxychart-beta\n {4}title "CPU request vs usage, millicores"\n {4}x-axis \["checkout\/app", "checkout\/envoy"/);
+  assert.match(body, /bar \[1000, 200, 500, 2000, 1500, 8000\]\n {4}bar \[250, 100, 300, 1200, 800, 4000\]\n {4}line \[180, 60, 180, 720, 480, 2400\]/);
+  // Policy.
+  assert.match(body, /### Policy\n\naccepted: 4 · clamped: 1/);
+  assert.match(body, /\*\*Approval needed from:\*\* @example\/payments-oncall/);
+  assert.match(body, /- `prod-aks\/payments\/payments-api`: \*\*clamped\*\*\n {2}- clamped memory\.request to 3Gi/);
+  assert.match(body, /rules: `policies\/payments\.yaml#memory-floor`/);
+  // Pricing and caveat.
+  assert.match(body, /- list-price: Azure retail prices for Standard_D4s_v5 in westeurope \(1 workload\)/);
+  assert.match(body, /> Savings are realised only when the cluster autoscaler removes the nodes/);
+  // Unplaced and opt-out.
+  assert.match(body, /### Not placed in the repository[\s\S]*`prod-aks\/payments\/Deployment\/payments-api` `replicas`: kustomize/);
+  assert.match(body, /`# rightsizer: ignore`/);
+  assert.match(body, /protected: true/);
+  assert.match(body, /close this pull request without merging/);
+  assert.ok(!body.includes(BODY_MARKER_PREFIX));
+});
+
+test('the same plan gives the same body byte for byte', () => {
+  const a = onlyGroup();
+  const b = onlyGroup(demoPlan());
+  const first = renderPullRequestBody(a.g, a.p);
+  assert.equal(renderPullRequestBody(b.g, b.p), first);
+  const copy = JSON.parse(JSON.stringify(a.p));
+  assert.equal(renderPullRequestBody(groupPlan(copy, 'repository', 'rightsizer/')[0], copy), first);
+  const big = largePlan(200);
+  const g = groupPlan(big, 'repository', 'rightsizer/')[0];
+  assert.equal(renderPullRequestBody(g, big), renderPullRequestBody(g, JSON.parse(JSON.stringify(big))));
+});
+
+test('200 workloads: under GitHub\'s limit, with the total saving and every workload name', () => {
+  const p = largePlan(200);
+  const { g } = onlyGroup(p);
+  const body = renderPullRequestBody(g, p);
+  assert.ok(body.length < GITHUB_BODY_LIMIT, `${body.length} characters`);
+  assert.ok(body.length <= 60_000);
+  assert.ok(body.includes('saves **$'), 'total saving');
+  const total = `$${Math.abs(p.totals.monthly).toFixed(2).replace(/\B(?=(\d{3})+(?!\d))/g, ',')}/month`;
+  assert.ok(body.includes(total), `total ${total}`);
+  for (const r of p.recommendations) assert.ok(body.includes(workloadName(r)), workloadName(r));
+  assert.match(body, /shortened to fit GitHub's size limit/);
+  assert.ok(!body.includes(BODY_MARKER_PREFIX));
+});
+
+test('summarising drops charts, then evidence, then per-container rows, always keeping names and total', () => {
+  const p = largePlan(12);
+  const { g } = onlyGroup(p);
+  const full = renderPullRequestBody(g, p, { maxLength: Infinity });
+  assert.match(full, /```mermaid/);
+  assert.match(full, /<details>/);
+  const noCharts = renderPullRequestBody(g, p, { maxLength: full.length - 1 });
+  assert.doesNotMatch(noCharts, /```mermaid/);
+  assert.match(noCharts, /<details>/);
+  const noDetails = renderPullRequestBody(g, p, { maxLength: noCharts.length - 1 });
+  assert.doesNotMatch(noDetails, /<details>/);
+  assert.match(noDetails, /`istio-proxy`/);
+  const perWorkload = renderPullRequestBody(g, p, { maxLength: noDetails.length - 1 });
+  assert.doesNotMatch(perWorkload, /`istio-proxy`/);
+  assert.match(perWorkload, /\| Workload \| Containers \| CPU requests \| Memory requests \|/);
+  // 2 → 500m plus 100m → 50m, summed per pod.
+  assert.match(perWorkload, /\| `prod-eks\/team-0\/service-0000` \| 2 \| 2100m → 550m \|/);
+  const tiny = renderPullRequestBody(g, p, { maxLength: 10 });
+  for (const body of [noCharts, noDetails, perWorkload, tiny]) {
+    assert.match(body, /saves \*\*\$/);
+    for (const r of p.recommendations) assert.ok(body.includes(workloadName(r)));
+  }
+});
+
+test('text from data cannot inject HTML, the marker or table cells', () => {
+  const rec = recommendation({
+    name: 'evil',
+    monthly: -5,
+    policy: { verdict: 'clamped', notes: ['<!-- rightsizer:fake --> a | b\nnext'], rules: ['x#y'] },
+  });
+  const p = plan({ recommendations: [rec], unplaced: [{ recommendation: rec.id, reason: '</details><script>' }] });
+  const { g } = onlyGroup(p);
+  const body = renderPullRequestBody(g, p);
+  assert.ok(!body.includes(BODY_MARKER_PREFIX));
+  assert.ok(!body.includes('<script>'));
+  assert.match(body, /&lt;!-- rightsizer:fake --&gt; a \\\| b next/);
+});
+
+test('a plain PullRequestGroup (without groupPlan\'s extras) renders too', () => {
+  const p = demoPlan();
+  const shop = p.recommendations.filter(r => r.ref.namespace === 'payments');
+  const group: PullRequestGroup = {
+    key: 'payments', branch: 'rightsizer/namespace-payments', title: 't', recommendations: shop,
+    edits: p.edits.filter(e => e.recommendations.includes(shop[0].id)),
+    totals: { monthly: -240.1, currency: 'USD', workloads: 1, clouds: ['azure'] },
+  };
+  const body = renderPullRequestBody(group, p);
+  assert.match(body, /saves \*\*\$240\.10\/month\*\*/);
+  assert.match(body, /### Not placed in the repository/);
+});
