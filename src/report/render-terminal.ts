@@ -1,0 +1,83 @@
+// The report as aligned plain-text tables for a terminal; colour only when asked.
+
+import type { Dimension } from '../cost/daily-series.ts';
+import type { Report } from './build.ts';
+import {
+  anomalyDates, anomalySubject, cloudLabel, dimensionLabel, formatMoney, groupAnomalies, KIND_LABEL, percent,
+  priceSourceLabel, signedPercent, unitMoney,
+} from './format.ts';
+
+type Paint = (text: string, style: 'bold' | 'dim' | 'red' | 'green' | 'yellow' | 'cyan') => string;
+
+function columns(rows: string[][], right: number[] = []): string {
+  const widths = rows[0].map((_, i) => Math.max(...rows.map(r => [...(r[i] ?? '')].length)));
+  return rows.map(r => r.map((c, i) => {
+    const pad = ' '.repeat(widths[i] - [...c].length);
+    return right.includes(i) ? pad + c : c + pad;
+  }).join('  ').trimEnd()).join('\n');
+}
+
+export function renderTerminal(report: Report, options: { paint?: Paint; topN?: number } = {}): string {
+  const paint: Paint = options.paint ?? (t => t);
+  const topN = options.topN ?? 8;
+  const out: string[] = [];
+  const period = report.period ? `${report.period.start} → ${report.period.end} (${report.period.days} days)` : 'no cost data';
+  out.push(paint('Cost report', 'bold') + paint(`  as of ${report.asOf.slice(0, 10)} · ${period}`, 'dim'), '');
+
+  for (const f of report.sources.failed) out.push(paint(`✖ source ${f.source} failed: ${f.error ?? ''}`, 'red'));
+  if (report.sources.failed.length > 0) out.push('');
+
+  const head: string[][] = [];
+  for (const t of report.totals) head.push(['Spend in period', formatMoney(t.amount, t.currency)]);
+  for (const f of report.forecast.total) head.push([`Forecast ${f.monthStart.slice(0, 7)}`, `${formatMoney(f.mean, f.currency)}  (90 %: ${formatMoney(f.low, f.currency)} – ${formatMoney(f.high, f.currency)})`]);
+  for (const s of report.savings.totals) head.push(['Savings available', `${formatMoney(s.monthlySaving, s.currency)}/month over ${s.workloads} workloads`]);
+  if (!report.savings.available) head.push(['Savings', report.savings.reason ?? 'not available']);
+  if (head.length > 0) out.push(columns(head), '');
+
+  const dims: Dimension[] = ['provider', 'cluster', 'service', 'team'];
+  for (const d of dims) {
+    const lines = report.spend[d];
+    if (lines.length === 0) continue;
+    out.push(paint(`Spend by ${dimensionLabel(d)}`, 'bold'));
+    out.push(columns(lines.slice(0, topN).map(l => ['  ' + (d === 'provider' ? cloudLabel(l.key) : l.key), formatMoney(l.amount, l.currency), percent(l.share)]), [1, 2]));
+    if (lines.length > topN) out.push(paint(`  …and ${lines.length - topN} more`, 'dim'));
+    out.push('');
+  }
+
+  const groups = groupAnomalies(report.anomalies);
+  out.push(paint(`Anomalies (${groups.length})`, 'bold'));
+  if (groups.length === 0) out.push('  none');
+  else {
+    out.push(columns([
+      ['  date', 'kind', 'where', 'observed/day', 'expected/day', 'change'],
+      ...groups.slice(0, 15).map(g => ['  ' + anomalyDates(g.lead), KIND_LABEL[g.lead.kind], anomalySubject(g.lead) + (g.alsoIn.length ? ` (+${g.alsoIn.length})` : ''),
+        formatMoney(g.lead.observed, g.lead.currency), formatMoney(g.lead.expected, g.lead.currency), signedPercent(g.lead.observed, g.lead.expected)]),
+    ], [3, 4, 5]));
+    if (groups.length > 15) out.push(paint(`  …and ${groups.length - 15} more`, 'dim'));
+  }
+  out.push('');
+
+  if (report.forecast.byProvider.length > 0) {
+    out.push(paint('Month-end forecast', 'bold'));
+    out.push(columns([
+      ['  ', 'to date', 'forecast', '90 % interval'],
+      ...[...report.forecast.total, ...report.forecast.byProvider].map(f => ['  ' + (f.key === 'all clouds' ? 'all clouds' : cloudLabel(f.key)),
+        formatMoney(f.actualToDate, f.currency), formatMoney(f.mean, f.currency), `${formatMoney(f.low, f.currency)} – ${formatMoney(f.high, f.currency)}`]),
+    ], [1, 2, 3]), '');
+  }
+
+  if (report.prices.length > 0) {
+    out.push(paint('Unit prices per cluster', 'bold'));
+    out.push(columns([
+      ['  cluster', 'vCPU-h', 'GiB-h', 'source'],
+      ...report.prices.map(p => ['  ' + p.cluster + (p.nodePool ? `/${p.nodePool}` : ''), unitMoney(p.perVcpuHour, p.currency), unitMoney(p.perGibHour, p.currency), `${priceSourceLabel(p.source)}: ${p.detail}`]),
+    ], [1, 2]), '');
+  }
+
+  if (report.savings.byWorkload.length > 0) {
+    out.push(paint('Savings by workload (per month)', 'bold'));
+    out.push(columns(report.savings.byWorkload.slice(0, 10).map(w => ['  ' + w.id, formatMoney(w.monthlySaving, w.currency), w.verdict]), [1]), '');
+  }
+  for (const n of report.notes) out.push(paint(`note: ${n}`, 'yellow'));
+  return `${out.join('\n').trimEnd()}\n`;
+}
