@@ -7,7 +7,8 @@ import path from 'node:path';
 import { InputError, UserError } from '../core/errors.ts';
 import type { Plan } from '../core/plan.ts';
 import { buildPlan, pullRequestBodies } from '../cli/commands/plan.ts';
-import { recommendationTable, money } from '../cli/render-plan.ts';
+import { recommendationTable } from '../cli/render-plan.ts';
+import { formatMoney } from '../core/money.ts';
 import { formatJson } from '../cli/output.ts';
 import { deliverFromPlan } from '../cli/commands/pr.ts';
 
@@ -57,13 +58,13 @@ export function annotate(err: unknown): string {
 export function jobSummary(plan: Plan, prUrls: string[]): string {
   const rows = plan.recommendations.filter(r => r.status === 'ok').map(r => {
     const c = r.containers.map(x => x.container).join(', ');
-    const cost = r.cost ? money(r.cost.monthly, r.cost.currency) : 'not priced';
+    const cost = r.cost ? formatMoney(r.cost.monthly, r.cost.currency) : 'not priced';
     return `| ${r.ref.cluster}/${r.ref.namespace}/${r.ref.name} | ${c} | ${cost} | ${r.confidence} | ${r.policy?.verdict ?? ''} |`;
   });
   return [
     '## rightsizer',
     '',
-    `**${money(plan.totals.monthly, plan.totals.currency)}/month** across ${plan.totals.workloads} workloads (${plan.totals.clouds.join(', ') || 'no clouds'}), realised when nodes scale down.`,
+    `**${formatMoney(plan.totals.monthly, plan.totals.currency)}/month** across ${plan.totals.workloads} workloads (${plan.totals.clouds.join(', ') || 'no clouds'}), realised when nodes scale down.`,
     '',
     '| workload | containers | monthly Δ | confidence | policy |',
     '|---|---|---|---|---|',

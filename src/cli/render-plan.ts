@@ -6,6 +6,7 @@ import type { Change, ContainerRecommendation, Recommendation } from '../core/ty
 import { describeBytes, formatCpu } from '../core/quantity.ts';
 import { unifiedDiff } from '../core/unified-diff.ts';
 import { paint } from './output.ts';
+import { formatMoney } from '../core/money.ts';
 
 const cpuText = (v: number | undefined) => (v === undefined ? '—' : formatCpu(v));
 const memText = (v: number | undefined) => (v === undefined ? '—' : describeBytes(v));
@@ -16,17 +17,12 @@ function changeText(c: Change | undefined, fmt: (v: number | undefined) => strin
   return `${fmt(c.from)} → ${fmt(c.to)}`;
 }
 
-export function money(amount: number, currency: string): string {
-  const sign = amount < 0 ? '−' : amount > 0 ? '+' : '';
-  const abs = Math.abs(amount).toLocaleString('en-US', { minimumFractionDigits: 2, maximumFractionDigits: 2 });
-  return `${sign}${currency === 'USD' ? '$' : `${currency} `}${abs}`;
-}
 
 interface Row { workload: string; container: string; cpu: string; memory: string; gpu: string; replicas: string; monthly: string; confidence: string; verdict: string }
 
 function rowsOf(rec: Recommendation): Row[] {
   const workload = `${rec.ref.cluster}/${rec.ref.namespace}/${rec.ref.name}`;
-  const monthly = rec.cost ? money(rec.cost.monthly, rec.cost.currency) : 'not priced';
+  const monthly = rec.cost ? formatMoney(rec.cost.monthly, rec.cost.currency) : 'not priced';
   const verdict = rec.policy ? rec.policy.verdict + (rec.policy.reportOnly ? ' (report only)' : '') : '';
   const replicas = rec.replicas ? changeText(rec.replicas, numText)
     : rec.hpa ? Object.entries(rec.hpa).filter(([, c]) => c).map(([k, c]) => `${k} ${changeText(c, numText)}`).join(', ') : '';
@@ -61,7 +57,7 @@ export function recommendationTable(plan: Plan, color: boolean): string {
     const text = line(r);
     return r.monthly.startsWith('−') ? text.replace(r.monthly, paint(r.monthly, 'green', color)) : text;
   });
-  const total = money(plan.totals.monthly, plan.totals.currency);
+  const total = formatMoney(plan.totals.monthly, plan.totals.currency);
   return [paint(line(HEADERS), 'bold', color), ...body, '',
     `${plan.totals.workloads} workloads to change across ${plan.totals.clouds.join(', ') || 'no clouds'}: ${paint(`${total}/month`, 'bold', color)} (realised when nodes scale down).`,
   ].join('\n') + '\n';

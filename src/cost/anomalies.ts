@@ -23,6 +23,7 @@
 // Small changes never alarm: an anomaly must differ from its expectation by `minRelativeChange`
 // and by `minAbsoluteChange` money per day.
 
+import { formatMoney } from '../core/money.ts';
 import { addDay, type DailySeries, type Dimension } from './daily-series.ts';
 import { daysOfWeek, madSigma, median, theilSen, weeklyProfile } from './robust.ts';
 
@@ -399,7 +400,7 @@ function toAnomaly(series: DailySeries, e: RawEvent): Anomaly {
   const date = series.dates[e.start];
   const endDate = e.end > e.start && e.kind !== 'level-shift' ? series.dates[e.end] : undefined;
   const cur = series.currency;
-  const fmt = (v: number) => formatMoney(v, cur);
+  const fmt = (v: number) => formatMoney(v, cur, { decimals: 'auto', signed: false });
   const pct = e.expected > 0 ? Math.round(((e.observed - e.expected) / e.expected) * 100) : undefined;
   const change = pct === undefined ? '' : ` (${pct >= 0 ? '+' : ''}${pct}%)`;
   const what = `${series.dimension} ${series.key}`;
@@ -429,10 +430,3 @@ function round2(v: number): number {
   return Math.round(v * 100) / 100;
 }
 
-export function formatMoney(value: number, currency: string): string {
-  const abs = Math.abs(value);
-  const digits = abs >= 100 ? 0 : 2;
-  const text = abs.toLocaleString('en-US', { minimumFractionDigits: digits, maximumFractionDigits: digits });
-  const symbol = ({ USD: '$', EUR: '€', GBP: '£', JPY: '¥' } as Record<string, string>)[currency];
-  return `${value < 0 ? '−' : ''}${symbol ? `${symbol}${text}` : `${text} ${currency}`}`;
-}

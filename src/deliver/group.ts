@@ -7,6 +7,7 @@
 // whose key sorts first, the other group's recommendations carried by that file travel with it,
 // and both groups get a note saying so.
 
+import { formatMoney } from '../core/money.ts';
 import type { Plan, PlanTotals } from '../core/plan.ts';
 import type { Edit, Recommendation, Unplaced } from '../core/types.ts';
 import type { PullRequestGroup } from './types.ts';
@@ -120,19 +121,6 @@ export function branchName(branchPrefix: string, groupBy: GroupBy, key: string):
 // ---------------------------------------------------------------------------
 // Money and titles.
 
-function groupThousands(digits: string): string {
-  return digits.replace(/\B(?=(\d{3})+(?!\d))/g, ',');
-}
-
-/** `−$1,234.50`, `+EUR 12.00`; fixed grouping so output never depends on the machine's locale. */
-export function formatMoney(amount: number, currency: string, decimals = 2): string {
-  const rounded = Number(Math.abs(amount).toFixed(decimals));
-  const sign = rounded === 0 ? '' : amount < 0 ? '−' : '+';
-  const [whole, fraction] = rounded.toFixed(decimals).split('.');
-  const abs = fraction === undefined ? groupThousands(whole) : `${groupThousands(whole)}.${fraction}`;
-  return `${sign}${currency === 'USD' ? '$' : `${currency} `}${abs}`;
-}
-
 const plural = (n: number, word: string) => `${n} ${word}${n === 1 ? '' : 's'}`;
 
 /**
@@ -143,7 +131,7 @@ const plural = (n: number, word: string) => `${n} ${word}${n === 1 ? '' : 's'}`;
 export function groupTitle(groupBy: GroupBy, key: string, totals: PlanTotals): string {
   const scope = groupBy === 'repository' ? '' : ` in ${groupBy} ${key}`;
   const whole = Math.round(totals.monthly);
-  const money = whole === 0 ? '' : ` (${formatMoney(whole, totals.currency, 0)}/month)`;
+  const money = whole === 0 ? '' : ` (${formatMoney(whole, totals.currency, { decimals: 0 })}/month)`;
   return `rightsizer: rightsize ${plural(totals.workloads, 'workload')}${scope}${money}`;
 }
 

@@ -15,7 +15,8 @@ import type { Plan } from '../core/plan.ts';
 import { describeBytes, formatCpu, formatMemory } from '../core/quantity.ts';
 import type { Change, ContainerRecommendation, Evidence, Recommendation, Unplaced } from '../core/types.ts';
 import { VERSION } from '../core/version.ts';
-import { formatMoney, type PlannedGroup } from './group.ts';
+import { formatMoney } from '../core/money.ts';
+import type { PlannedGroup } from './group.ts';
 import { usageCharts } from './mermaid.ts';
 import type { PullRequestGroup } from './types.ts';
 

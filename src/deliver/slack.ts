@@ -11,7 +11,7 @@ import { readFileSync, renameSync, writeFileSync } from 'node:fs';
 import { InputError } from '../core/errors.ts';
 import type { Recommendation } from '../core/types.ts';
 import type { SlackConfig } from '../config/types.ts';
-import { formatMoney } from './group.ts';
+import { formatMoney } from '../core/money.ts';
 import { changeText, countText, cpuText, memText, podSum, replicasText, workloadName } from './pr-body.ts';
 import type { PullRequestGroup } from './types.ts';
 

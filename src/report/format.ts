@@ -2,10 +2,13 @@
 // grouped so that one event seen in a cloud, a cluster, a service and a team is one line.
 
 import type { Anomaly } from '../cost/anomalies.ts';
-import { formatMoney } from '../cost/anomalies.ts';
+import { formatMoney as formatMoneyWith } from '../core/money.ts';
 import type { Dimension } from '../cost/daily-series.ts';
 
-export { formatMoney };
+/** Report figures are amounts, not deltas: no plus sign, and whole units from 100 up. */
+export function formatMoney(amount: number, currency: string): string {
+  return formatMoneyWith(amount, currency, { decimals: 'auto', signed: false });
+}
 
 export const CLOUD_LABEL: Record<string, string> = { aws: 'AWS', gcp: 'Google Cloud', azure: 'Azure', 'on-prem': 'On-premises' };
 

@@ -1,6 +1,7 @@
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
-import { branchName, formatMoney, groupPlan, groupTitle, sanitiseRefComponent } from '../../src/deliver/group.ts';
+import { branchName, groupPlan, groupTitle, sanitiseRefComponent } from '../../src/deliver/group.ts';
+import { formatMoney } from '../../src/core/money.ts';
 import { editFor, plan, recommendation } from '../helpers/plan-builder.ts';
 import { demoPlan } from './fixtures/demo-plan.ts';
 
@@ -114,7 +115,7 @@ test('two keys that sanitise to the same branch get distinct branches', () => {
 
 test('titles use whole money units, singular for one workload, and no money when unpriced', () => {
   assert.equal(groupTitle('repository', 'all', { monthly: -1234.4, currency: 'USD', workloads: 5, clouds: [] }), 'rightsizer: rightsize 5 workloads (−$1,234/month)');
-  assert.equal(groupTitle('namespace', 'shop', { monthly: 12.6, currency: 'EUR', workloads: 1, clouds: [] }), 'rightsizer: rightsize 1 workload in namespace shop (+EUR 13/month)');
+  assert.equal(groupTitle('namespace', 'shop', { monthly: 12.6, currency: 'EUR', workloads: 1, clouds: [] }), 'rightsizer: rightsize 1 workload in namespace shop (+€13/month)');
   assert.equal(groupTitle('repository', 'all', { monthly: 0.2, currency: 'USD', workloads: 2, clouds: [] }), 'rightsizer: rightsize 2 workloads');
   assert.equal(formatMoney(-1234567.891, 'USD'), '−$1,234,567.89');
   assert.equal(formatMoney(-0.001, 'USD'), '$0.00');
