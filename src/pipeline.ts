@@ -15,7 +15,7 @@ import { prometheusReplayHandler } from './demo/prometheus-replay.ts';
 import { billingReplayHandler } from './demo/billing-replay.ts';
 import { startReplayServer, type ReplayServer } from './demo/replay-server.ts';
 import { planEdits, readRepoFiles } from './gitops/index.ts';
-import { applyPolicies, loadPolicies, readPolicyFiles } from './policy/index.ts';
+import { applyPolicies, defaultPolicyFiles, loadPolicies, readPolicyFiles } from './policy/index.ts';
 import { recommendWorkload } from './recommend/index.ts';
 import { SNAPSHOT_SCHEMA_VERSION, type Snapshot, type SourceStatus } from './snapshot/index.ts';
 
@@ -159,13 +159,17 @@ export async function planFromSnapshot(snapshot: Snapshot, options: PlanOptions 
     return profile ? priceRecommendation(rec, profile.current, price) : undefined;
   };
 
-  const policyFiles = await readPolicyFiles(config.policies, repoDir);
+  // The repository's own policies; rightsizer's cautious defaults when it has none.
+  let policyFiles = await readPolicyFiles(config.policies, repoDir);
+  if (policyFiles.length === 0) policyFiles = await readPolicyFiles(defaultPolicyFiles(), repoDir);
   const { policies, errors } = loadPolicies(policyFiles);
   if (errors.length > 0) throw errors[0];
   const workloads = Object.fromEntries(snapshot.profiles.map(p => [workloadId(p.ref), {
     labels: p.current.labels,
     historySeconds: Math.max(0, ...p.containers.map(c => c.lastSample - c.firstSample)),
+    annotations: p.current.annotations,
     replicas: p.current.replicas,
+    containers: p.current.containers,
   }]));
   const governed = applyPolicies(recommendations, policies, { now: new Date(snapshot.createdAt), workloads, price: priceFor });
   const priced = priceRecommendations(governed, snapshot.profiles, snapshot.prices);

@@ -46,6 +46,7 @@ export interface WorkloadSpec {
   replicas?: number;
   hpa?: HpaSpec;
   labels?: Record<string, string>;
+  annotations?: Record<string, string>;
   /** Node pool / instance family the pods ran on, when known; used to pick a unit price. */
   nodePool?: string;
   gpuModel?: string;

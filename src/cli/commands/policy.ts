@@ -36,7 +36,7 @@ export function register(program: Command): void {
     .command('validate')
     .description('validate policy files: YAML, schema and semantic checks; errors as file:line:column')
     .argument('[paths...]', 'policy files or folders', ['policies/'])
-    .option('--root <dir>', 'resolve paths from this folder', process.cwd())
+    .option('--root <dir>', 'resolve paths from this folder', '.')
     .action(async (paths: string[], options: { root: string }) => {
       const { policies, errors, files } = await load(paths, options.root);
       if (errors.length > 0) failWith(errors, files);
@@ -58,7 +58,7 @@ export function register(program: Command): void {
     .option('--environment <name>', 'environment (otherwise from the environments sections of the policies)')
     .option('--team <name>', 'team (otherwise the team label)')
     .option('--policies <paths...>', 'policy files or folders', ['policies/'])
-    .option('--root <dir>', 'resolve policy paths from this folder', process.cwd())
+    .option('--root <dir>', 'resolve policy paths from this folder', '.')
     .option('--json', 'print the explanation as JSON')
     .action(async (workload: string, options: { labels: Record<string, string>; annotations: Record<string, string>; environment?: string; team?: string; policies: string[]; root: string; json?: boolean }) => {
       const ref = parseWorkloadArg(workload);
