@@ -36,6 +36,7 @@
 
 import { detectInSeries, type Anomaly, type AnomalyKind } from '../src/cost/anomalies.ts';
 import { addDay, type DailySeries } from '../src/cost/daily-series.ts';
+import { seededRandom } from './seeded-random.ts';
 
 interface Injected {
   kind: 'spike' | 'dip' | 'level-shift' | 'drift';
@@ -59,17 +60,7 @@ const START = '2025-09-01';
 const HOLIDAYS = ['2025-11-27', '2025-11-28', '2025-12-24', '2025-12-25', '2025-12-26', '2025-12-31', '2026-01-01'];
 const LULL = ['2025-12-27', '2025-12-28', '2025-12-29', '2025-12-30'];
 
-/** mulberry32: a small seeded PRNG. */
-function rng(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
+const rng = seededRandom;
 
 function generate(index: number, random: () => number): { series: DailySeries; injected: Injected[] } {
   const u = (lo: number, hi: number) => lo + (hi - lo) * random();

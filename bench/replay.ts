@@ -13,17 +13,65 @@
 
 import { readdirSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
+import { pathToFileURL } from 'node:url';
 import { parseArgs } from 'node:util';
 import type { ContainerUsage } from '../src/core/types.ts';
-import { estimateContainer } from '../src/recommend/estimate.ts';
-import { CPU_HISTOGRAM, DecayingHistogram } from '../src/recommend/model/decaying-histogram.ts';
+import { estimateContainer, type EstimateOptions } from '../src/recommend/estimate.ts';
+import { CPU_HISTOGRAM, DecayingHistogram, type HistogramOptions } from '../src/recommend/model/decaying-histogram.ts';
 import { PeakSeries } from '../src/recommend/model/peak-series.ts';
-import { readBitbrainsCsv } from './lib/bitbrains.ts';
+import { readBitbrainsCsv, type Trace } from './lib/bitbrains.ts';
 
 const DAY = 86400;
 const HISTORY_DAYS = 14;
 const WEEKS = [14, 21];
 const SAMPLE_SECONDS = 300;
+
+export interface ReplayOptions {
+  cpuPercentile?: number;
+  /** CPU sketch layout; the collector's CPU_HISTOGRAM unless a variant is being compared. */
+  cpuHistogram?: HistogramOptions;
+  rules?: EstimateOptions['rules'];
+}
+
+export interface ReplayLine { entity: string; week: number; cpu_cores: number; memory_bytes: number; workloadClass: string }
+
+/** The engine's estimate for one trace and each evaluation week (only history before the week is fed). */
+export function replayTrace(entity: string, trace: Trace, options: ReplayOptions = {}, onSkip?: (why: string) => void): { lines: ReplayLine[]; samples: number } {
+  const lines: ReplayLine[] = [];
+  let samples = 0;
+  if (!trace.time.length) return { lines, samples };
+  for (const week of WEEKS) {
+    const ref = trace.time[0] + week * DAY, from = ref - HISTORY_DAYS * DAY;
+    const cpu = new DecayingHistogram(options.cpuHistogram ?? CPU_HISTOGRAM, from);
+    const memory = new PeakSeries(3600, 24 * 35);
+    let n = 0, first = Infinity, last = -Infinity;
+    for (let i = 0; i < trace.time.length; i++) {
+      const t = trace.time[i];
+      if (t < from || t >= ref) continue;
+      cpu.add(trace.cpuCores[i], t);
+      memory.add(trace.memoryBytes[i], t);
+      n++;
+      if (t < first) first = t;
+      if (t > last) last = t;
+    }
+    if (n === 0) continue;
+    samples += n;
+    const usage: ContainerUsage = {
+      container: entity, cpu: cpu.toState(), memoryPeaks: memory.toState(), oomKills: [], restarts: 0,
+      samples: n, firstSample: first, lastSample: last, coverage: Math.min(1, n / ((HISTORY_DAYS * DAY) / SAMPLE_SECONDS)),
+    };
+    const e = estimateContainer(usage, {
+      historyDays: HISTORY_DAYS, cpuPercentile: options.cpuPercentile ?? 0.95, now: ref, kind: 'Deployment',
+      currentMemory: trace.memoryCapacityBytes, rules: options.rules,
+    });
+    if (!e.sufficient || !e.cpu || !e.memory) {
+      onSkip?.(`${entity} week ${week}: no estimate (${e.insufficientBecause ?? 'no memory data'})`);
+      continue;
+    }
+    lines.push({ entity, week, cpu_cores: e.cpu.cores, memory_bytes: e.memory.bytes, workloadClass: e.workloadClass });
+  }
+  return { lines, samples };
+}
 
 function main(): void {
   const { values } = parseArgs({ options: { traces: { type: 'string' }, out: { type: 'string' }, percentile: { type: 'string' } } });
@@ -39,35 +87,11 @@ function main(): void {
   let samples = 0;
   for (const file of files) {
     const entity = path.basename(file, '.csv');
-    const trace = readBitbrainsCsv(path.join(values.traces, file));
-    if (!trace.time.length) continue;
-    for (const week of WEEKS) {
-      const ref = trace.time[0] + week * DAY, from = ref - HISTORY_DAYS * DAY;
-      const cpu = new DecayingHistogram(CPU_HISTOGRAM, from);
-      const memory = new PeakSeries(3600, 24 * 35);
-      let n = 0, first = Infinity, last = -Infinity;
-      for (let i = 0; i < trace.time.length; i++) {
-        const t = trace.time[i];
-        if (t < from || t >= ref) continue;
-        cpu.add(trace.cpuCores[i], t);
-        memory.add(trace.memoryBytes[i], t);
-        n++;
-        if (t < first) first = t;
-        if (t > last) last = t;
-      }
-      if (n === 0) continue;
-      samples += n;
-      const usage: ContainerUsage = {
-        container: entity, cpu: cpu.toState(), memoryPeaks: memory.toState(), oomKills: [], restarts: 0,
-        samples: n, firstSample: first, lastSample: last, coverage: Math.min(1, n / ((HISTORY_DAYS * DAY) / SAMPLE_SECONDS)),
-      };
-      const e = estimateContainer(usage, { historyDays: HISTORY_DAYS, cpuPercentile, now: ref, kind: 'Deployment', currentMemory: trace.memoryCapacityBytes });
-      if (!e.sufficient || !e.cpu || !e.memory) {
-        console.error(`${entity} week ${week}: no estimate (${e.insufficientBecause ?? 'no memory data'})`);
-        continue;
-      }
-      classes[e.workloadClass] = (classes[e.workloadClass] ?? 0) + 1;
-      lines.push(JSON.stringify({ entity, week, cpu_cores: e.cpu.cores, memory_bytes: e.memory.bytes }));
+    const r = replayTrace(entity, readBitbrainsCsv(path.join(values.traces, file)), { cpuPercentile }, why => console.error(why));
+    samples += r.samples;
+    for (const l of r.lines) {
+      classes[l.workloadClass] = (classes[l.workloadClass] ?? 0) + 1;
+      lines.push(JSON.stringify({ entity: l.entity, week: l.week, cpu_cores: l.cpu_cores, memory_bytes: l.memory_bytes }));
     }
   }
   writeFileSync(values.out, lines.length ? lines.join('\n') + '\n' : '');
@@ -75,4 +99,4 @@ function main(): void {
   console.error(`${lines.length} recommendations for ${files.length} traces (${samples} samples) in ${seconds.toFixed(2)} s → ${values.out}; classes ${JSON.stringify(classes)}`);
 }
 
-main();
+if (process.argv[1] && import.meta.url === pathToFileURL(process.argv[1]).href) main();

@@ -11,8 +11,16 @@ const root = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..');
 const check = process.argv.includes('--check');
 const outDir = check ? mkdtempSync(path.join(os.tmpdir(), 'rightsizer-dist-')) : path.join(root, 'dist');
 
-// Some dependencies are CommonJS and call require() at run time; give the ESM bundle one.
-const banner = "import { createRequire as __rightsizerCreateRequire } from 'node:module'; const require = __rightsizerCreateRequire(import.meta.url);";
+// Some dependencies are CommonJS and use require(), __filename and __dirname at run time; give
+// the ESM bundle all three. (esbuild keeps the entry's own #! line above the banner.)
+const banner = [
+  "import { createRequire as __rightsizerCreateRequire } from 'node:module';",
+  "import { fileURLToPath as __rightsizerFileURLToPath } from 'node:url';",
+  "import { dirname as __rightsizerDirname } from 'node:path';",
+  'const require = __rightsizerCreateRequire(import.meta.url);',
+  'const __filename = __rightsizerFileURLToPath(import.meta.url);',
+  'const __dirname = __rightsizerDirname(__filename);',
+].join(' ');
 
 const common: BuildOptions = {
   bundle: true,
@@ -21,6 +29,7 @@ const common: BuildOptions = {
   format: 'esm',
   banner: { js: banner },
   legalComments: 'none',
+  minify: true,
   logLevel: 'warning',
   absWorkingDir: root,
 };
@@ -31,7 +40,7 @@ const bundles = [
 ];
 
 for (const b of bundles) {
-  await build({ ...common, entryPoints: [path.join(root, b.entry)], outfile: path.join(outDir, b.out), ...(b.out === 'cli.mjs' ? { banner: { js: `#!/usr/bin/env node\n${banner}` } } : {}) });
+  await build({ ...common, entryPoints: [path.join(root, b.entry)], outfile: path.join(outDir, b.out) });
 }
 
 if (check) {

@@ -17,7 +17,7 @@ import { startReplayServer, type ReplayServer } from './demo/replay-server.ts';
 import { planEdits, readRepoFiles } from './gitops/index.ts';
 import { applyPolicies, defaultPolicyFiles, loadPolicies, readPolicyFiles } from './policy/index.ts';
 import { recommendWorkload } from './recommend/index.ts';
-import { SNAPSHOT_SCHEMA_VERSION, type Snapshot, type SourceStatus } from './snapshot/index.ts';
+import { SNAPSHOT_SCHEMA_VERSION, sortPrices, type Snapshot, type SourceStatus } from './snapshot/index.ts';
 
 const projectRoot = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..');
 
@@ -104,7 +104,7 @@ export async function collect(options: CollectOptions = {}): Promise<{ snapshot:
       log('collecting billing data');
       billing = await collectBilling(config.billing, config.clusters, { start: day(window.end - lookback * 86400), end: day(window.end) }, { log });
     }
-    const prices = withConfiguredPrices(billing.prices, config.clusters);
+    const prices = sortPrices(withConfiguredPrices(billing.prices, config.clusters));
     const snapshot: Snapshot = {
       schemaVersion: SNAPSHOT_SCHEMA_VERSION,
       createdAt: new Date(window.end * 1000).toISOString(),

@@ -11,6 +11,7 @@ import { recommendationTable } from '../cli/render-plan.ts';
 import { formatMoney } from '../core/money.ts';
 import { formatJson } from '../cli/output.ts';
 import { deliverFromPlan } from '../cli/commands/pr.ts';
+import type { DeliveredPullRequest } from '../deliver/index.ts';
 
 type Env = Record<string, string | undefined>;
 
@@ -114,6 +115,9 @@ export async function run(env: Env = process.env): Promise<number> {
 
     const prUrls: string[] = [];
     if (mode === 'pr' && !dryRun) {
+      // The webhook input reaches Slack through the variable the configuration names.
+      const slackWebhookUrl = getInput('slack-webhook-url', env);
+      if (slackWebhookUrl) process.env.RIGHTSIZER_SLACK_WEBHOOK_URL = slackWebhookUrl;
       const result = await deliverFromPlan(plan, {
         demo, config: opts.config, repoDir: repoDir ?? workspace,
         githubRepo: getInput('github-repo', env) || env.GITHUB_REPOSITORY,
@@ -121,11 +125,11 @@ export async function run(env: Env = process.env): Promise<number> {
         token: getInput('github-token', env) || undefined,
         appId: getInput('app-id', env) || undefined,
         appPrivateKey: getInput('app-private-key', env) || undefined,
-        slackWebhookUrl: getInput('slack-webhook-url', env) || undefined,
+        env: { ...process.env, ...env },
         log,
       });
-      const opened = result.pullRequests.filter(p => p.url);
-      prUrls.push(...opened.map(p => p.url!));
+      const opened = result.pullRequests.filter((p: DeliveredPullRequest) => p.url);
+      prUrls.push(...opened.map((p: DeliveredPullRequest) => p.url!));
       if (opened[0]) {
         setOutput('pr-url', opened[0].url!, env);
         setOutput('pr-number', String(opened[0].number ?? ''), env);

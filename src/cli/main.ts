@@ -37,8 +37,3 @@ export async function main(argv: string[]): Promise<number> {
     return err instanceof UserError ? err.exitCode : EXIT.error;
   }
 }
-
-// Also runnable directly (`node src/cli/main.ts …`) on Node 24; bin.ts is the packaged entry.
-if (import.meta.main) {
-  main(process.argv.slice(2)).then(code => { process.exitCode = code; });
-}

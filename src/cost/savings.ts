@@ -14,8 +14,9 @@ import { workloadId, type CostDelta, type Recommendation, type ResourceAmounts, 
 import { gpuModelKey } from './unit-prices.ts';
 
 export const HOURS_PER_MONTH = 730;
+/** The first sentence of every cost caveat; what follows it is particular to the workload. */
+export const SAVINGS_CAVEAT = 'Savings are realised only when nodes scale down (cluster autoscaler / Karpenter) or fewer machines are bought; freed requests on nodes that keep running cost the same.';
 const GIB = 1024 ** 3;
-const REALISED_WHEN = 'realised only when nodes scale down (cluster autoscaler / Karpenter) or fewer machines are bought; freed requests on nodes that keep running cost the same';
 
 export function priceRecommendation(rec: Recommendation, spec: WorkloadSpec, price: UnitPrice | undefined): CostDelta | undefined {
   if (!price || rec.status === 'insufficient-data') return undefined;
@@ -85,7 +86,7 @@ export function priceRecommendation(rec: Recommendation, spec: WorkloadSpec, pri
     currency: price.currency,
     priceSource: price.source,
     priceDetail: `${price.nodePool ? `node pool ${price.nodePool} of ` : ''}${price.cluster}: ${price.detail}`,
-    caveat: [`Savings are ${REALISED_WHEN}`, ...notes].join('. ') + '.',
+    caveat: [SAVINGS_CAVEAT, ...notes.map(n => `${n}.`)].join(' '),
   };
 }
 

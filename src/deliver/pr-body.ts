@@ -18,6 +18,7 @@ import { VERSION } from '../core/version.ts';
 import { formatMoney } from '../core/money.ts';
 import type { PlannedGroup } from './group.ts';
 import { usageCharts } from './mermaid.ts';
+import { SAVINGS_CAVEAT } from '../cost/savings.ts';
 import type { PullRequestGroup } from './types.ts';
 
 /** The delivery code marks bodies with `<!-- rightsizer:… -->`; this renderer never emits it. */
@@ -273,7 +274,13 @@ function pricingSection(recs: Recommendation[]): string {
     const key = `${r.cost!.priceSource}: ${inline(r.cost!.priceDetail)}`;
     sources.set(key, (sources.get(key) ?? 0) + 1);
   }
-  const caveats = [...new Set(priced.map(r => r.cost!.caveat).filter(Boolean))];
+  // The shared caveat once, then what is particular to a workload under its name.
+  const shared = priced.some(r => r.cost!.caveat.startsWith(SAVINGS_CAVEAT)) ? [SAVINGS_CAVEAT] : [];
+  const particular = priced.flatMap(r => {
+    const rest = r.cost!.caveat.startsWith(SAVINGS_CAVEAT) ? r.cost!.caveat.slice(SAVINGS_CAVEAT.length).trim() : r.cost!.caveat;
+    return rest ? [`\`${workloadName(r)}\`: ${rest}`] : [];
+  });
+  const caveats = [...shared, ...particular];
   const lines = ['### Pricing', '', ...[...sources].map(([s, n]) => `- ${s} (${plural(n, 'workload')})`)];
   const unpriced = recs.length - priced.length;
   if (unpriced > 0) lines.push(`- ${plural(unpriced, 'workload')} not priced`);

@@ -5,10 +5,10 @@ import type { ContainerUsage, WorkloadClass, WorkloadKind } from '../core/types.
 import { DecayingHistogram } from './model/decaying-histogram.ts';
 import { PeakSeries } from './model/peak-series.ts';
 import { classify, classMetrics, describeClass, type ClassMetrics } from './logic/classify.ts';
-import { estimateCpu, type CpuEstimate } from './logic/cpu.ts';
+import { CPU_RULES, estimateCpu, type CpuEstimate, type CpuRules } from './logic/cpu.ts';
 import { estimateGpu, type GpuEstimate } from './logic/gpu.ts';
 import { assessHistory, DAY, days, type HistoryAssessment } from './logic/history.ts';
-import { estimateMemory, type MemoryEstimate } from './logic/memory.ts';
+import { estimateMemory, MEMORY_RULES, type MemoryEstimate, type MemoryRules } from './logic/memory.ts';
 
 export interface EstimateOptions {
   historyDays: number;
@@ -18,6 +18,8 @@ export interface EstimateOptions {
   kind?: WorkloadKind;
   /** Current memory limit (or request), bytes: the cap when no OOM kill was seen. */
   currentMemory?: number;
+  /** Overrides of the estimators' rules (benchmarks compare variants with it; the bot uses the defaults). */
+  rules?: { cpu?: Partial<CpuRules>; memory?: Partial<MemoryRules> };
 }
 
 export interface ContainerEstimate {
@@ -49,9 +51,11 @@ export function estimateContainer(usage: ContainerUsage, options: EstimateOption
   if (!history.sufficient || cpu.isEmpty()) {
     return { ...base, sufficient: false, insufficientBecause: `only ${days(history.seconds)} of usage; at least ${days(DAY)} needed` };
   }
-  const cpuEstimate = estimateCpu(cpu, { percentile: options.cpuPercentile, workloadClass, history, idleShare: metrics.idleShare });
+  const cpuRules = options.rules?.cpu ? { ...CPU_RULES, ...options.rules.cpu } : CPU_RULES;
+  const memoryRules = options.rules?.memory ? { ...MEMORY_RULES, ...options.rules.memory } : MEMORY_RULES;
+  const cpuEstimate = estimateCpu(cpu, { percentile: options.cpuPercentile, workloadClass, history, idleShare: metrics.idleShare }, cpuRules);
   const memoryEstimate = peaks.length
-    ? estimateMemory(peaks, { now: options.now, windowSeconds, history, oomKills: usage.oomKills, current: options.currentMemory, workloadClass })
+    ? estimateMemory(peaks, { now: options.now, windowSeconds, history, oomKills: usage.oomKills, current: options.currentMemory, workloadClass }, memoryRules)
     : undefined;
   const gpu = usage.gpu ? estimateGpu(usage.gpu) : undefined;
   return { ...base, sufficient: true, cpu: cpuEstimate, memory: memoryEstimate, gpu };

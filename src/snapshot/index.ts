@@ -2,7 +2,7 @@
 
 import { readFile, writeFile } from 'node:fs/promises';
 import { UserError, EXIT } from '../core/errors.ts';
-import { workloadId } from '../core/types.ts';
+import { workloadId, type UnitPrice } from '../core/types.ts';
 import { SNAPSHOT_SCHEMA_VERSION, type Snapshot } from './types.ts';
 
 export * from './types.ts';
@@ -78,8 +78,13 @@ export function mergeSnapshots(snapshots: Snapshot[]): Snapshot {
     clusters: unique(snapshots.flatMap(s => s.clusters)).sort(byName),
     profiles: profiles.sort((a, b) => workloadId(a.ref).localeCompare(workloadId(b.ref))),
     costs: unique(snapshots.flatMap(s => s.costs)),
-    prices: unique(snapshots.flatMap(s => s.prices)).sort((a, b) => a.cluster.localeCompare(b.cluster)),
+    prices: sortPrices(unique(snapshots.flatMap(s => s.prices))),
     forecasts: unique(snapshots.flatMap(s => s.forecasts)),
     sources: unique(snapshots.flatMap(s => s.sources)).sort((a, b) => a.source.localeCompare(b.source)),
   };
+}
+
+/** One order for unit prices (cluster, then the cluster-wide price before its node pools), so one collection and merged shards agree byte for byte. */
+export function sortPrices(prices: UnitPrice[]): UnitPrice[] {
+  return [...prices].sort((a, b) => a.cluster.localeCompare(b.cluster) || (a.nodePool ?? '').localeCompare(b.nodePool ?? ''));
 }

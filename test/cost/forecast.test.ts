@@ -5,21 +5,13 @@ import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { forecastMonthEnd, sumSeries } from '../../src/cost/forecast.ts';
 import { addDay, type DailySeries } from '../../src/cost/daily-series.ts';
+import { seededRandom } from '../../bench/seeded-random.ts';
 
 function series(start: string, values: number[], key = 'aws'): DailySeries {
   return { key, dimension: 'provider', dates: values.map((_, i) => addDay(start, i)), values: Float64Array.from(values), currency: 'USD' };
 }
 
-function rng(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
+const rng = seededRandom;
 
 test('a flat series forecasts the days left at its level; the month is named', () => {
   const s = series('2026-10-01', new Array(45).fill(100)); // to 2026-11-14

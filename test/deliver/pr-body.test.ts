@@ -1,3 +1,4 @@
+import { SAVINGS_CAVEAT } from '../../src/cost/savings.ts';
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
 import { groupPlan } from '../../src/deliver/group.ts';
@@ -39,7 +40,7 @@ test('the demo-like body has the summary, table, evidence, chart, policy, pricin
   assert.match(body, /rules: `policies\/payments\.yaml#memory-floor`/);
   // Pricing and caveat.
   assert.match(body, /- list-price: Azure retail prices for Standard_D4s_v5 in westeurope \(1 workload\)/);
-  assert.match(body, /> Savings are realised only when the cluster autoscaler removes the nodes/);
+  assert.equal(body.split(`> ${SAVINGS_CAVEAT}`).length - 1, 1, 'the shared caveat is said once');
   // Unplaced and opt-out.
   assert.match(body, /### Not placed in the repository[\s\S]*`prod-aks\/payments\/Deployment\/payments-api` `replicas`: kustomize/);
   assert.match(body, /`# rightsizer: ignore`/);

@@ -1,6 +1,7 @@
 // Builds Plan objects by hand for the deliver tests (PR grouping, body, Slack, delivery).
 // Only the fields a test names are special; the rest get plausible, deterministic defaults.
 
+import { SAVINGS_CAVEAT } from '../../src/cost/savings.ts';
 import { PLAN_SCHEMA_VERSION, type Plan } from '../../src/core/plan.ts';
 import {
   workloadId,
@@ -95,7 +96,7 @@ export function recommendation(spec: RecommendationSpec): Recommendation {
       currency: spec.currency ?? 'USD',
       priceSource: spec.priceSource ?? 'billing-effective',
       priceDetail: spec.priceDetail ?? 'AWS Cost Explorer, 30 days to 2026-11-15, net of savings plans',
-      caveat: 'Savings are realised only when the cluster autoscaler removes the nodes freed by these changes.',
+      caveat: SAVINGS_CAVEAT,
     };
   }
   if (spec.energy) rec.energy = spec.energy;

@@ -469,7 +469,7 @@ test('rules that can never select the same workload do not conflict', () => {
 // ---------------------------------------------------------------------------
 // The demo policy set on the recommendations the demo expects (fixtures/gitops-repo/README.md).
 
-test('demo policies clamp catalog, reject llm-inference and ask payments on-call to approve', async () => {
+test('demo policies clamp catalog, let llm-inference lose a GPU with ML approval, reject a GPU increase, and ask payments on-call to approve', async () => {
   const { policies: set, errors } = loadPolicies(await readPolicyFiles(['fixtures/gitops-repo/policies/'], repoRoot));
   assert.deepEqual(errors, []);
   const recs = [
@@ -487,9 +487,13 @@ test('demo policies clamp catalog, reject llm-inference and ask payments on-call
   assert.equal(byName.catalog.containers[0].memoryLimit?.to, 2 * GI);
   assert.ok(byName.catalog.policy?.rules.includes('fixtures/gitops-repo/policies/platform.yaml#shop-memory-steps'));
 
-  assert.equal(byName['llm-inference'].policy?.verdict, 'rejected');
-  assert.ok(byName['llm-inference'].policy?.notes.some(n => n.includes('gpu changes allowed: none')));
-  assert.ok(byName['llm-inference'].policy?.rules.includes('fixtures/gitops-repo/policies/ml.yaml#gpu-count-by-hand'));
+  assert.equal(byName['llm-inference'].policy?.verdict, 'accepted');
+  assert.deepEqual(byName['llm-inference'].policy?.approvals, ['@example/ml-platform']);
+  assert.ok(byName['llm-inference'].policy?.rules.includes('fixtures/gitops-repo/policies/ml.yaml#gpu-count-reviewed'));
+
+  const [grow] = applyPolicies([rec('prod-gke/ml/Deployment/llm-inference', [container('server', { gpuRequest: { from: 2, to: 3 }, gpuLimit: { from: 2, to: 3 }, cpuRequest: { from: 8, to: 4 } })])], set, { now: NOW });
+  assert.equal(grow.policy?.verdict, 'rejected', 'a GPU increase is not automatic, and CPU does not change without it');
+  assert.ok(grow.policy?.notes.some(n => n.includes('gpu changes allowed: decrease')), grow.policy?.notes.join('\n'));
 
   assert.deepEqual(byName['payments-api'].policy?.approvals, ['@example/payments-oncall']);
   assert.equal(byName['payments-api'].containers[0].memoryRequest?.to, 1.5 * GI, 'the OOM fix goes through');

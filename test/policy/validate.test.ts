@@ -89,7 +89,7 @@ test('readPolicyFiles walks folders in sorted order with paths relative to the r
   await assert.rejects(readPolicyFiles(['no-such-folder'], repoRoot), /no-such-folder: no such policy file or folder/);
 });
 
-const cli = (args: string[]) => run(path.join(repoRoot, 'node_modules/.bin/node'), ['src/cli/main.ts', ...args], { cwd: repoRoot, env: { ...process.env, NO_COLOR: '1' } });
+const cli = (args: string[]) => run(path.join(repoRoot, 'node_modules/.bin/node'), ['src/cli/bin.ts', ...args], { cwd: repoRoot, env: { ...process.env, NO_COLOR: '1' } });
 
 test('rightsizer policy validate policies/ passes on the shipped defaults', async () => {
   const { stdout } = await cli(['policy', 'validate', 'policies/']);
@@ -113,5 +113,5 @@ test('rightsizer policy explain shows the rules in precedence order and the merg
   assert.match(stdout, /steps\.memory\.maxDecrease\s+50%\s+from fixtures\/gitops-repo\/policies\/platform\.yaml#shop-memory-steps/);
   const json = JSON.parse((await cli(['policy', 'explain', 'deploy/ml/llm-inference', '--policies', 'fixtures/gitops-repo/policies/', '--environment', 'prod', '--json'])).stdout);
   assert.equal(json.environment, 'prod');
-  assert.ok(json.effective.some((s: { key: string; value: string }) => s.key === 'changes.gpu' && s.value === 'none'));
+  assert.ok(json.effective.some((s: { key: string; value: string }) => s.key === 'changes.gpu' && s.value === 'decrease'));
 });

@@ -3,7 +3,7 @@ import assert from 'node:assert/strict';
 import { recommendAll, recommendWorkload } from '../../src/recommend/index.ts';
 import { DAY, GIB, makeGpu, makeProfile, MIB, OPTIONS, seeded, START } from './fixtures.ts';
 
-test('steady workload: CPU near its P95, memory = peak + base headroom, high confidence', () => {
+test('steady workload: CPU near its P95, memory = recent peak + 15% headroom, high confidence', () => {
   const rnd = seeded(11);
   const p = makeProfile({ days: 14, cpu: () => 0.2 + 0.02 * rnd(), memory: () => 300 * MIB * (1 + 0.02 * rnd()), current: { requests: { cpuCores: 0.3, memoryBytes: 400 * MIB }, limits: { memoryBytes: 400 * MIB } } });
   const r = recommendWorkload(p, OPTIONS);
@@ -16,14 +16,14 @@ test('steady workload: CPU near its P95, memory = peak + base headroom, high con
   const cpu = c.cpuRequest!.to!;
   assert.ok(cpu >= 0.215 && cpu <= 0.221, `cpu ${cpu}`);
   assert.equal(cpu, Math.round(cpu * 1000) / 1000, 'whole millicores');
-  // Peak ~306Mi × 1.10, rounded up to whole MiB; request = limit.
+  // Peak ~306Mi (reached again in the last 7 days) × 1.15, rounded up to whole MiB; request = limit.
   const mem = c.memoryLimit!.to!;
   assert.equal(c.memoryLimit!.from, 400 * MIB);
-  const target = r.containers[0].evidence.memory!.peak * 1.1;
+  const target = r.containers[0].evidence.memory!.peak * 1.15;
   assert.equal(c.memoryRequest!.to, mem);
   assert.ok(target < mem, `memory ${mem / MIB}Mi`);
   assert.equal(mem % MIB, 0);
-  assert.ok(Math.abs(c.evidence.memory!.headroom - 0.1) < 0.005);
+  assert.ok(Math.abs(c.evidence.memory!.headroom - 0.15) < 0.005);
   assert.equal(c.cpuLimit, undefined, 'no CPU limit is added');
   assert.ok(r.energy && r.energy.kwhPerMonthAfter < r.energy.kwhPerMonthBefore);
   assert.equal(r.cost, undefined);
@@ -219,4 +219,18 @@ test('the result is plain JSON and deterministic', () => {
   const p = makeProfile({ days: 14, cpu: () => 0.2, memory: () => 100 * MIB });
   const a = recommendWorkload(p, OPTIONS), b = recommendWorkload(JSON.parse(JSON.stringify(p)), OPTIONS);
   assert.deepEqual(JSON.parse(JSON.stringify(a)), b);
+});
+
+test('memory: an old peak not reached in the last 7 days gets 10% headroom, a recent one 15%', () => {
+  // Current 800Mi: below the calm step limit, so the estimate itself is what is proposed.
+  const current = { requests: { cpuCores: 0.2, memoryBytes: 800 * MIB }, limits: { memoryBytes: 800 * MIB } };
+  const burst = (day: number) => (t: number) => (t >= day * DAY && t < day * DAY + 3600 ? 600 * MIB : 400 * MIB);
+  // A 600Mi burst on day 2, 400Mi otherwise: the older peak is still covered, with the smaller headroom.
+  const old = makeProfile({ days: 14, cpu: () => 0.2, memory: burst(2), current });
+  const a = recommendWorkload(old, OPTIONS).containers[0];
+  assert.equal(a.memoryLimit!.to, Math.ceil(600 * 1.1) * MIB);
+  // The same burst in the last week: 15%.
+  const recent = makeProfile({ days: 14, cpu: () => 0.2, memory: burst(10), current });
+  const b = recommendWorkload(recent, OPTIONS).containers[0];
+  assert.equal(b.memoryLimit!.to, Math.ceil(600 * 1.15) * MIB);
 });

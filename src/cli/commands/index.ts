@@ -5,6 +5,9 @@ import { register as registerCollect } from './collect.ts';
 import { register as registerInit } from './init.ts';
 import { register as registerPolicy } from './policy.ts';
 import { register as registerReport } from './report.ts';
+import { register as registerPr } from './pr.ts';
+import { register as registerLocate } from './locate.ts';
+import { register as registerEdit } from './edit.ts';
 
 export function registerCommands(program: Command): void {
   registerPlan(program);
@@ -12,4 +15,7 @@ export function registerCommands(program: Command): void {
   registerInit(program);
   registerPolicy(program);
   registerReport(program);
+  registerPr(program);
+  registerLocate(program);
+  registerEdit(program);
 }

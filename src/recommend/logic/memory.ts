@@ -1,10 +1,11 @@
 // Memory request = limit from peaks per interval. Memory is not compressible: the question is
 // not "which percentile" but "how far above the highest peak seen can next week's peak go".
-// We answer it from the history itself: how far did each day's peak exceed every peak before
-// it (record growth), over the second half of the window. Steady workloads get the base
-// headroom; workloads whose peaks kept climbing get more. A clear upward trend (a leak) is
-// projected one cadence ahead. After an OOM kill the value is at least the memory at the kill
-// × 1.2 and + 100 MiB, and never lower than the current limit.
+// The highest peak of the whole window is always covered (a weekly job may come back), but the
+// headroom depends on how recent the level is: the highest peak of the last `recentDays` gets
+// the full headroom, an older peak that was not reached again gets a smaller one. A clear
+// upward trend (a leak) is projected one cadence ahead. Without an OOM kill the value is not
+// raised above the current limit; after one it is at least the memory at the kill × 1.2 and
+// + 100 MiB, and never lower than the current limit.
 
 import type { OomEvent, WorkloadClass } from '../../core/types.ts';
 import { describeBytes } from '../../core/quantity.ts';
@@ -15,12 +16,12 @@ import { roundMemory } from './rounding.ts';
 const MIB = 2 ** 20;
 
 export interface MemoryRules {
-  /** Headroom above the highest peak for a workload whose peaks never grew. */
-  baseHeadroom: number;
-  /** Headroom never exceeds this (before the short-history margin). */
-  maxHeadroom: number;
-  /** Headroom added per unit of record growth (growth 1.1 with weight 2 → +20%). */
-  growthWeight: number;
+  /** Headroom above the highest peak of the last `recentDays` (the level the workload reaches now). */
+  recentHeadroom: number;
+  /** Headroom above an older peak of the window that was not reached again in the last `recentDays`. */
+  olderHeadroom: number;
+  /** Days counted as recent: one run cadence, so a weekly cycle always has its peak in it. */
+  recentDays: number;
   /** Trend projection: R² of a line through daily peaks at least this, and the horizon ahead. */
   leakMinR2: number;
   leakHorizonSeconds: number;
@@ -31,9 +32,9 @@ export interface MemoryRules {
 }
 
 export const MEMORY_RULES: MemoryRules = {
-  baseHeadroom: 0.1,
-  maxHeadroom: 0.3,
-  growthWeight: 1,
+  recentHeadroom: 0.15,
+  olderHeadroom: 0.1,
+  recentDays: 7,
   leakMinR2: 0.8,
   leakHorizonSeconds: 7 * DAY,
   oomFactor: 1.2,
@@ -45,10 +46,13 @@ export interface MemoryEstimate {
   /** Recommended request and limit, bytes, rounded. */
   bytes: number;
   peak: number;
+  /** Highest peak of the last `recentDays`. */
+  recentPeak: number;
+  /** Headroom over the highest peak that the value gives (value / peak - 1, before rounding and caps). */
   headroom: number;
   /** (peak - median daily peak) / peak: how far the highest peak stands above a typical day. */
   volatility: number;
-  /** Largest ratio of a day's peak to all earlier peaks (1 = peaks never grew). */
+  /** Mean ratio of the next week's peak to all earlier peaks, over the second half of the window (1 = peaks never grew). Evidence only. */
   growth: number;
   /** Projected peak when a leak-like trend was found. */
   trendPeak?: number;
@@ -136,23 +140,32 @@ export function estimateMemory(
   const notSmallerBecause: string[] = [];
   const whyParts: string[] = [`highest hourly peak ${describeBytes(peak)} over ${days(options.windowSeconds)}`];
 
-  let headroom = Math.min(rules.maxHeadroom, rules.baseHeadroom + rules.growthWeight * (growth - 1));
+  let recentPeak = 0;
+  for (let i = Math.max(0, daily.length - rules.recentDays); i < daily.length; i++) if (daily[i] > recentPeak) recentPeak = daily[i];
+  const extra = options.history.extraMargin;
   if (growth > 1.005) notSmallerBecause.push(`peaks grew up to ${Math.round((growth - 1) * 100)}% above all earlier peaks within the window`);
-  headroom += options.history.extraMargin;
-  if (options.history.extraMargin > 0) notSmallerBecause.push(`short history (${days(options.history.seconds)}): +${Math.round(options.history.extraMargin * 100)}% headroom`);
+  if (extra > 0) notSmallerBecause.push(`short history (${days(options.history.seconds)}): +${Math.round(extra * 100)}% headroom`);
 
-  let basis = peak;
+  // The recent level: the last days' peak, or a leak-like trend projected one cadence ahead.
+  let recentBasis = recentPeak;
   let trendPeak: number | undefined;
   const trend = peakTrend(daily);
   if (trend.slopePerDay > 0 && trend.r2 >= rules.leakMinR2) {
     trendPeak = trend.last + trend.slopePerDay * (rules.leakHorizonSeconds / DAY);
-    if (trendPeak > basis) {
-      basis = trendPeak;
+    if (trendPeak > recentBasis) {
+      recentBasis = trendPeak;
       notSmallerBecause.push(`peaks rise steadily (${describeBytes(trend.slopePerDay)}/day, R² ${trend.r2.toFixed(2)}): projected to ${describeBytes(trendPeak)} in ${days(rules.leakHorizonSeconds)}`);
     }
   }
-  let target = basis * (1 + headroom);
-  whyParts.push(`+${Math.round(headroom * 100)}% headroom`);
+  const fromRecent = recentBasis * (1 + rules.recentHeadroom + extra);
+  const fromOlder = peak * (1 + rules.olderHeadroom + extra);
+  let target = Math.max(fromRecent, fromOlder);
+  const headroom = peak > 0 ? target / peak - 1 : rules.recentHeadroom + extra;
+  if (fromOlder > fromRecent) {
+    whyParts.push(`an older peak not reached in the last ${rules.recentDays} days +${Math.round((rules.olderHeadroom + extra) * 100)}% (the last ${rules.recentDays} days peaked at ${describeBytes(recentPeak)})`);
+  } else {
+    whyParts.push(`+${Math.round((rules.recentHeadroom + extra) * 100)}% headroom over the ${trendPeak !== undefined && recentBasis === trendPeak ? 'projected' : `last ${rules.recentDays} days'`} peak`);
+  }
 
   const kills = options.oomKills.filter(k => k.time >= since && k.time <= options.now + DAY);
   if (kills.length) {
@@ -179,7 +192,7 @@ export function estimateMemory(
     notSmallerBecause.push(`floor of ${describeBytes(rules.floorBytes)}`);
   }
   return {
-    bytes: roundMemory(target), peak, headroom, volatility, growth, trendPeak, oomKills: kills.length,
+    bytes: roundMemory(target), peak, recentPeak, headroom, volatility, growth, trendPeak, oomKills: kills.length,
     why: whyParts.join(', '), notSmallerBecause,
   };
 }

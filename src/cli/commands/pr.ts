@@ -1,0 +1,155 @@
+// `rightsizer pr`: the whole pipeline, then delivery: one branch, one commit and one pull
+// request per group, updated in place on later runs. `--dry-run` prints what it would push and
+// post and writes nothing.
+
+import path from 'node:path';
+import { readFile } from 'node:fs/promises';
+import type { Command } from 'commander';
+import { EXIT, UserError } from '../../core/errors.ts';
+import { PLAN_SCHEMA_VERSION, type Plan } from '../../core/plan.ts';
+import { formatJson, paint, useColor } from '../output.ts';
+import { buildPlan } from './plan.ts';
+import type { DeliveryResult } from '../../deliver/index.ts';
+import type { SlackConfig } from '../../config/types.ts';
+
+export interface PrCommandOptions {
+  demo?: boolean;
+  snapshot?: string;
+  plan?: string;
+  repoDir?: string;
+  githubRepo?: string;
+  githubApiUrl?: string;
+  base?: string;
+  dryRun?: boolean;
+  output?: string;
+  config?: string;
+  quiet?: boolean;
+  color?: boolean;
+}
+
+/** GitHub App credentials from the environment: the key inline or in a file. */
+async function appFromEnv(env: NodeJS.ProcessEnv): Promise<{ appId: string; privateKey: string } | undefined> {
+  const appId = env.RIGHTSIZER_GITHUB_APP_ID;
+  if (!appId) return undefined;
+  let privateKey = env.RIGHTSIZER_GITHUB_APP_PRIVATE_KEY;
+  if (!privateKey && env.RIGHTSIZER_GITHUB_APP_PRIVATE_KEY_FILE) privateKey = await readFile(env.RIGHTSIZER_GITHUB_APP_PRIVATE_KEY_FILE, 'utf8');
+  if (!privateKey) throw new UserError('RIGHTSIZER_GITHUB_APP_ID is set but no private key: set RIGHTSIZER_GITHUB_APP_PRIVATE_KEY or RIGHTSIZER_GITHUB_APP_PRIVATE_KEY_FILE', { exitCode: EXIT.usage });
+  return { appId, privateKey: privateKey.replace(/\\n/g, '\n') };
+}
+
+async function readPlan(file: string): Promise<Plan> {
+  let plan: Plan;
+  try {
+    plan = JSON.parse(await readFile(file, 'utf8')) as Plan;
+  } catch (err) {
+    throw new UserError(`${file}: not a plan file (${(err as Error).message})`, { exitCode: EXIT.usage, hint: 'write one with `rightsizer plan --output json > plan.json`' });
+  }
+  if (plan?.schemaVersion !== PLAN_SCHEMA_VERSION || !Array.isArray(plan.edits) || !Array.isArray(plan.recommendations)) {
+    throw new UserError(`${file}: not a rightsizer plan of schema version ${PLAN_SCHEMA_VERSION}`, { exitCode: EXIT.usage, hint: 'write one with `rightsizer plan --output json > plan.json`' });
+  }
+  return plan;
+}
+
+/** Without a webhookUrlEnv or botTokenEnv, Slack is reached through RIGHTSIZER_SLACK_WEBHOOK_URL when it is set. */
+function slackSettings(slack: SlackConfig | undefined, env: NodeJS.ProcessEnv): SlackConfig | undefined {
+  const fallback = env.RIGHTSIZER_SLACK_WEBHOOK_URL ? 'RIGHTSIZER_SLACK_WEBHOOK_URL' : undefined;
+  if (slack?.webhookUrlEnv || slack?.botTokenEnv) return slack;
+  return fallback ? { ...slack, webhookUrlEnv: fallback } : slack;
+}
+
+export interface DeliverFromPlanOptions {
+  demo?: boolean;
+  snapshot?: string;
+  config?: string;
+  repoDir?: string;
+  githubRepo?: string;
+  githubApiUrl?: string;
+  base?: string;
+  dryRun?: boolean;
+  quiet?: boolean;
+  /** Credentials passed in (the Action's inputs); otherwise read from the environment. */
+  token?: string;
+  appId?: string;
+  appPrivateKey?: string;
+  env?: NodeJS.ProcessEnv;
+  log: (line: string) => void;
+}
+
+/**
+ * Delivers a plan (or builds one first when `plan` is undefined): the one path the CLI's `pr`
+ * command and the GitHub Action share.
+ */
+export async function deliverFromPlan(plan: Plan | undefined, opts: DeliverFromPlanOptions): Promise<DeliveryResult> {
+  const env = opts.env ?? process.env;
+  const { DEMO } = await import('../../pipeline.ts');
+  const { loadConfig } = await import('../../config/load.ts');
+  const { deliverPullRequests } = await import('../../deliver/index.ts');
+  const config = await loadConfig(opts.demo ? DEMO.config : (opts.config ?? 'rightsizer.yaml'), opts.demo ? { vars: { DEMO_URL: 'http://127.0.0.1:0' } } : {});
+  const repoDir = opts.repoDir ? path.resolve(opts.repoDir) : opts.demo ? undefined : path.dirname(config.file);
+  if (!repoDir) throw new UserError('--demo needs --repo-dir: a git clone of the demo GitOps repository to push from', { exitCode: EXIT.usage, hint: 'or run `rightsizer plan --demo` to see the plan and the pull request body' });
+  const githubRepo = opts.githubRepo ?? config.repository.github;
+  if (!githubRepo) throw new UserError('which GitHub repository? pass --github-repo OWNER/NAME or set repository.github in the configuration', { exitCode: EXIT.usage });
+
+  const toDeliver = plan ?? await buildPlan({ demo: opts.demo, snapshot: opts.snapshot, repoDir, config: opts.config, quiet: opts.quiet }, opts.log);
+  const token = opts.token || env.GITHUB_TOKEN || undefined;
+  const app = token ? undefined
+    : opts.appId && opts.appPrivateKey ? { appId: opts.appId, privateKey: opts.appPrivateKey.replace(/\\n/g, '\n') }
+    : await appFromEnv(env);
+  return deliverPullRequests(toDeliver, {
+    repoDir,
+    githubRepo,
+    githubApiUrl: opts.githubApiUrl ?? env.GITHUB_API_URL,
+    token,
+    app,
+    baseBranch: opts.base ?? config.repository.baseBranch ?? 'main',
+    pullRequests: config.pullRequests,
+    slack: slackSettings(config.slack, env),
+    dryRun: opts.dryRun,
+    log: opts.log,
+  });
+}
+
+export function register(program: Command): void {
+  program.command('pr')
+    .description('open or update the pull requests of the plan (one branch and one commit per group)')
+    .option('--demo', 'deliver the bundled demo plan (needs --repo-dir: a git clone to push from)')
+    .option('--snapshot <file>', 'plan from a saved snapshot instead of collecting')
+    .option('--plan <file>', 'deliver a saved plan (`rightsizer plan --output json`) exactly as reviewed')
+    .option('--repo-dir <dir>', 'the git checkout of the GitOps repository (default: the folder of the configuration file)')
+    .option('--github-repo <owner/name>', 'the repository on GitHub (default: repository.github in the configuration)')
+    .option('--github-api-url <url>', 'GitHub API URL, for GitHub Enterprise Server (default: $GITHUB_API_URL or https://api.github.com)')
+    .option('--base <branch>', 'the branch pull requests target (default: repository.baseBranch, else main)')
+    .option('--dry-run', 'print what would be pushed and posted; push and post nothing')
+    .option('-o, --output <format>', 'text or json', 'text')
+    .addHelpText('after', `
+Credentials come from the environment, never from flags: GITHUB_TOKEN, or a GitHub App with
+RIGHTSIZER_GITHUB_APP_ID and RIGHTSIZER_GITHUB_APP_PRIVATE_KEY (or ..._PRIVATE_KEY_FILE).
+
+Examples:
+  $ GITHUB_TOKEN=... rightsizer pr --config rightsizer.yaml
+  $ rightsizer pr --config rightsizer.yaml --dry-run
+  $ rightsizer pr --demo --repo-dir ./clone --github-repo example/platform-gitops --github-api-url http://127.0.0.1:8080`)
+    .action(async (_opts, cmd: Command) => {
+      const opts = cmd.optsWithGlobals() as PrCommandOptions;
+      if (opts.output !== 'text' && opts.output !== 'json') throw new UserError(`--output must be text or json (got "${opts.output}")`, { exitCode: EXIT.usage });
+      const color = opts.color !== false && useColor(process.stderr);
+      const log = (line: string) => { if (!opts.quiet) process.stderr.write(`${paint('›', 'dim', color)} ${line}\n`); };
+
+      const plan = opts.plan ? await readPlan(opts.plan) : undefined;
+      const result = await deliverFromPlan(plan, {
+        demo: opts.demo, snapshot: opts.snapshot, config: opts.config, repoDir: opts.repoDir,
+        githubRepo: opts.githubRepo, githubApiUrl: opts.githubApiUrl, base: opts.base,
+        dryRun: opts.dryRun, quiet: opts.quiet, log,
+      });
+      if (opts.output === 'json') {
+        process.stdout.write(formatJson(result));
+        return;
+      }
+      if (result.pullRequests.length === 0) process.stdout.write('No file would change: no pull request.\n');
+      for (const pr of result.pullRequests) {
+        const what = `${pr.action}${pr.number ? ` #${pr.number}` : ''}`;
+        process.stdout.write(`${pr.branch}: ${what}${pr.url ? ` ${pr.url}` : ''}${pr.reason ? ` (${pr.reason})` : ''}\n`);
+      }
+      for (const s of result.slack) if (!s.ok) process.stderr.write(`warning: Slack: ${s.error}\n`);
+    });
+}

@@ -1,0 +1,394 @@
+// Streaming parser for Prometheus query responses (`/api/v1/query_range`, `/api/v1/query`).
+// A range-query answer for a busy namespace is tens of megabytes of JSON; JSON.parse would
+// materialise millions of small arrays and strings. This parser walks the bytes as they arrive
+// and hands over one series at a time as typed arrays, so memory is bounded by the largest
+// series (≤ 11,000 points), not by the response.
+
+export interface SeriesSink {
+  /**
+   * One complete series. `times` and `values` are views into buffers that are reused for the
+   * next series: read them during the call, do not keep them.
+   */
+  (labels: Record<string, string>, times: Float64Array, values: Float64Array): void;
+}
+
+export interface ParseSummary {
+  resultType: string;
+  series: number;
+  samples: number;
+  warnings: string[];
+  /** Prometheus's own execution time for the query, when the request asked for `stats`. */
+  serverSeconds?: number;
+}
+
+export class MalformedResponseError extends Error {
+  constructor(message: string) {
+    super(message);
+    this.name = 'MalformedResponseError';
+  }
+}
+
+const QUOTE = 0x22, BACKSLASH = 0x5c, COMMA = 0x2c, COLON = 0x3a;
+const LBRACKET = 0x5b, RBRACKET = 0x5d, LBRACE = 0x7b, RBRACE = 0x7d;
+const MINUS = 0x2d, DOT = 0x2e, ZERO = 0x30, NINE = 0x39;
+const NEED_MORE = -1;
+const RESULT_KEY = new TextEncoder().encode('"result"');
+const MAX_HEAD = 1 << 16;
+const POW10 = Array.from({ length: 23 }, (_, i) => 10 ** i);
+
+const enum_ = { head: 0, result: 1, seriesKey: 2, values: 3, tail: 4, scalar: 5 } as const;
+type State = typeof enum_[keyof typeof enum_];
+
+function isSpace(c: number): boolean {
+  return c === 0x20 || c === 0x0a || c === 0x0d || c === 0x09;
+}
+
+const decoder = new TextDecoder();
+
+/**
+ * Feed bytes with push(); call end() when the body is complete. `skipSeries` drops the first
+ * n complete series (a retry after a connection broke mid-body resumes without counting twice:
+ * Prometheus returns series in a stable, sorted order).
+ */
+export class ResponseStreamParser {
+  /** Bytes not parsed yet (an incomplete token at the end of the last chunk): work[0, pending). */
+  private work = new Uint8Array(1 << 16);
+  private pending = 0;
+  private state: State = enum_.head;
+  private head = '';
+  private tailText = '';
+  private resultType = '';
+  private labels: Record<string, string> | undefined;
+  private times = new Float64Array(1024);
+  private values = new Float64Array(1024);
+  private n = 0;
+  private seriesCount = 0;
+  private sampleCount = 0;
+  private readonly sink: SeriesSink;
+  private skip: number;
+
+  constructor(sink: SeriesSink, options: { skipSeries?: number } = {}) {
+    this.sink = sink;
+    this.skip = options.skipSeries ?? 0;
+  }
+
+  /** Complete series delivered so far (including skipped ones). */
+  get completeSeries(): number {
+    return this.seriesCount;
+  }
+
+  push(chunk: Uint8Array): void {
+    if (this.pending === 0) {
+      const used = this.parse(chunk);
+      if (used < chunk.length) this.keep(chunk.subarray(used));
+    } else {
+      // Append to the bytes left over from the last chunk (a token cut in two), in a buffer that
+      // is reused: no allocation per chunk, so garbage does not grow with the response.
+      this.reserve(this.pending + chunk.length);
+      this.work.set(chunk, this.pending);
+      this.pending += chunk.length;
+      const used = this.parse(this.work.subarray(0, this.pending));
+      this.work.copyWithin(0, used, this.pending);
+      this.pending -= used;
+    }
+    if (this.state === enum_.head && this.pending > MAX_HEAD) {
+      throw new MalformedResponseError(`no "result" field in the first ${MAX_HEAD} bytes: ${snippet(this.work)}`);
+    }
+  }
+
+  private keep(rest: Uint8Array): void {
+    this.reserve(rest.length);
+    this.work.set(rest, 0);
+    this.pending = rest.length;
+  }
+
+  private reserve(size: number): void {
+    if (size <= this.work.length) return;
+    const grown = new Uint8Array(Math.max(size, this.work.length * 2));
+    grown.set(this.work.subarray(0, this.pending));
+    this.work = grown;
+  }
+
+  end(): ParseSummary {
+    if (this.state === enum_.head) {
+      const rest = this.work.subarray(0, this.pending);
+      throw new MalformedResponseError(decoder.decode(rest).trim() ? `response is not a Prometheus query result: ${snippet(rest)}` : 'empty response body');
+    }
+    if (this.state !== enum_.tail) throw new MalformedResponseError('response ended before the result was complete (truncated body)');
+    const tail = this.tailText + decoder.decode(this.work.subarray(0, this.pending));
+    if (!/}\s*}\s*$/.test(tail) && !/]\s*}\s*$/.test(tail)) throw new MalformedResponseError(`response ends unexpectedly: ${JSON.stringify(tail.slice(-80))}`);
+    let warnings: string[] = [];
+    const m = /"warnings"\s*:\s*(\[[^\]]*\])/.exec(tail);
+    if (m) {
+      try { warnings = (JSON.parse(m[1]) as unknown[]).map(String); } catch { /* a warning we cannot read is not worth failing for */ }
+    }
+    const exec = /"execTotalTime"\s*:\s*([0-9.eE+-]+)/.exec(tail);
+    return {
+      resultType: this.resultType, series: this.seriesCount, samples: this.sampleCount, warnings,
+      ...(exec ? { serverSeconds: Number(exec[1]) } : {}),
+    };
+  }
+
+  /** Parses as far as complete units allow; returns the number of bytes consumed. */
+  private parse(b: Uint8Array): number {
+    let p = 0;
+    const len = b.length;
+    for (;;) {
+      switch (this.state) {
+        case enum_.head: {
+          const at = indexOf(b, RESULT_KEY, p);
+          if (at < 0) return Math.max(p, len - RESULT_KEY.length);
+          let q = at + RESULT_KEY.length;
+          while (q < len && isSpace(b[q])) q++;
+          if (q >= len) return at;
+          if (b[q] !== COLON) { p = at + 1; continue; }
+          q++;
+          while (q < len && isSpace(b[q])) q++;
+          if (q >= len) return at;
+          this.head = decoder.decode(b.subarray(0, at));
+          const status = /"status"\s*:\s*"([^"]*)"/.exec(this.head)?.[1];
+          if (status !== undefined && status !== 'success') throw new MalformedResponseError(`status "${status}" in a successful HTTP response`);
+          this.resultType = /"resultType"\s*:\s*"([^"]*)"/.exec(this.head)?.[1] ?? '';
+          if (b[q] !== LBRACKET) throw new MalformedResponseError(`"result" is not an array: ${snippet(b.subarray(q))}`);
+          p = q + 1;
+          if (this.resultType === 'scalar' || this.resultType === 'string') {
+            this.state = enum_.scalar;
+          } else this.state = enum_.result;
+          break;
+        }
+        case enum_.scalar: {
+          // [time, "value"] — reported as one series without labels.
+          this.n = 0;
+          const q = this.pair(b, p - 1);
+          if (q === NEED_MORE) return p;
+          this.emit({});
+          p = q;
+          this.state = enum_.tail;
+          break;
+        }
+        case enum_.result: {
+          while (p < len && (isSpace(b[p]) || b[p] === COMMA)) p++;
+          if (p >= len) return p;
+          const c = b[p];
+          if (c === RBRACKET) { p++; this.state = enum_.tail; break; }
+          if (c !== LBRACE) throw new MalformedResponseError(`expected a series object in "result", found ${snippet(b.subarray(p))}`);
+          p++;
+          this.labels = undefined;
+          this.n = 0;
+          this.state = enum_.seriesKey;
+          break;
+        }
+        case enum_.seriesKey: {
+          while (p < len && (isSpace(b[p]) || b[p] === COMMA)) p++;
+          if (p >= len) return p;
+          if (b[p] === RBRACE) {
+            p++;
+            this.emit(this.labels ?? {});
+            this.state = enum_.result;
+            break;
+          }
+          if (b[p] !== QUOTE) throw new MalformedResponseError(`expected a key in a series object, found ${snippet(b.subarray(p))}`);
+          const keyEnd = stringEnd(b, p);
+          if (keyEnd === NEED_MORE) return p;
+          let q = keyEnd;
+          while (q < len && isSpace(b[q])) q++;
+          if (q >= len) return p;
+          if (b[q] !== COLON) throw new MalformedResponseError(`expected ":" after a key, found ${snippet(b.subarray(q))}`);
+          q++;
+          while (q < len && isSpace(b[q])) q++;
+          if (q >= len) return p;
+          const key = decoder.decode(b.subarray(p + 1, keyEnd - 1));
+          if (key === 'values') {
+            if (b[q] !== LBRACKET) throw new MalformedResponseError('"values" is not an array');
+            p = q + 1;
+            this.state = enum_.values;
+          } else if (key === 'value') {
+            const r = this.pair(b, q);
+            if (r === NEED_MORE) return p;
+            p = r;
+          } else {
+            const end = valueEnd(b, q);
+            if (end === NEED_MORE) return p;
+            if (key === 'metric') {
+              try {
+                this.labels = JSON.parse(decoder.decode(b.subarray(q, end))) as Record<string, string>;
+              } catch {
+                throw new MalformedResponseError(`"metric" is not a JSON object: ${snippet(b.subarray(q))}`);
+              }
+            } // other keys ("histograms", …) carry nothing the collector reads
+            p = end;
+          }
+          break;
+        }
+        case enum_.values: {
+          for (;;) {
+            while (p < len && (isSpace(b[p]) || b[p] === COMMA)) p++;
+            if (p >= len) return p;
+            if (b[p] === RBRACKET) { p++; this.state = enum_.seriesKey; break; }
+            const r = this.pair(b, p);
+            if (r === NEED_MORE) return p;
+            p = r;
+          }
+          break;
+        }
+        case enum_.tail: {
+          this.tailText += decoder.decode(b.subarray(p));
+          if (this.tailText.length > MAX_HEAD) this.tailText = this.tailText.slice(-MAX_HEAD);
+          return len;
+        }
+      }
+    }
+  }
+
+  /** Parses `[time, "value"]` at p; appends it and returns the index after `]`, or NEED_MORE. */
+  private pair(b: Uint8Array, p: number): number {
+    const len = b.length;
+    if (b[p] !== LBRACKET) throw new MalformedResponseError(`expected [time, "value"], found ${snippet(b.subarray(p))}`);
+    p++;
+    while (p < len && isSpace(b[p])) p++;
+    // Timestamp: a JSON number, usually an integer or with 3 decimals.
+    const tStart = p;
+    let t = 0, c = 0;
+    while (p < len && (c = b[p]) >= ZERO && c <= NINE) { t = t * 10 + (c - ZERO); p++; }
+    if (p >= len) return NEED_MORE;
+    if (c === DOT) {
+      p++;
+      let frac = 0, digits = 0;
+      while (p < len && (c = b[p]) >= ZERO && c <= NINE) { frac = frac * 10 + (c - ZERO); digits++; p++; }
+      if (p >= len) return NEED_MORE;
+      t += frac / POW10[Math.min(digits, 22)];
+    }
+    if (p === tStart || (c !== COMMA && !isSpace(c))) {
+      // Exponents or anything unusual: let the standard parser decide.
+      const end = scanUntil(b, p, COMMA);
+      if (end === NEED_MORE) return NEED_MORE;
+      t = Number(decoder.decode(b.subarray(tStart, end)));
+      if (!Number.isFinite(t)) throw new MalformedResponseError(`bad sample timestamp ${snippet(b.subarray(tStart))}`);
+      p = end;
+    }
+    while (p < len && isSpace(b[p])) p++;
+    if (p >= len) return NEED_MORE;
+    if (b[p] !== COMMA) throw new MalformedResponseError(`expected "," in a sample, found ${snippet(b.subarray(p))}`);
+    p++;
+    while (p < len && isSpace(b[p])) p++;
+    if (p >= len) return NEED_MORE;
+    if (b[p] !== QUOTE) throw new MalformedResponseError(`sample value is not a string: ${snippet(b.subarray(p))}`);
+    p++;
+    const vStart = p;
+    // Fast path: -?digits(.digits)?
+    let neg = false, mant = 0, scale = 0, digits = 0, ok = true;
+    if (p < len && b[p] === MINUS) { neg = true; p++; }
+    while (p < len && (c = b[p]) >= ZERO && c <= NINE) { mant = mant * 10 + (c - ZERO); digits++; p++; }
+    if (p < len && c === DOT) {
+      p++;
+      while (p < len && (c = b[p]) >= ZERO && c <= NINE) { mant = mant * 10 + (c - ZERO); digits++; scale++; p++; }
+    }
+    if (p >= len) return NEED_MORE;
+    let v: number;
+    // Up to 20 digits: beyond 2^53 the mantissa rounds, an error of ~1e-16 relative.
+    if (c === QUOTE && digits > 0 && digits <= 20 && scale <= 22) {
+      v = scale ? mant / POW10[scale] : mant;
+      if (neg) v = -v;
+    } else {
+      ok = false;
+      v = 0;
+    }
+    if (!ok) {
+      const end = scanUntil(b, vStart, QUOTE);
+      if (end === NEED_MORE) return NEED_MORE;
+      v = parseValue(decoder.decode(b.subarray(vStart, end)));
+      p = end;
+    }
+    p++; // closing quote
+    while (p < len && isSpace(b[p])) p++;
+    if (p >= len) return NEED_MORE;
+    if (b[p] !== RBRACKET) throw new MalformedResponseError(`expected "]" after a sample, found ${snippet(b.subarray(p))}`);
+    this.append(t, v);
+    return p + 1;
+  }
+
+  private append(t: number, v: number): void {
+    if (this.n === this.times.length) {
+      const times = new Float64Array(this.n * 2), values = new Float64Array(this.n * 2);
+      times.set(this.times);
+      values.set(this.values);
+      this.times = times;
+      this.values = values;
+    }
+    this.times[this.n] = t;
+    this.values[this.n] = v;
+    this.n++;
+  }
+
+  private emit(labels: Record<string, string>): void {
+    this.seriesCount++;
+    this.sampleCount += this.n;
+    if (this.skip > 0) { this.skip--; return; }
+    this.sink(labels, this.times.subarray(0, this.n), this.values.subarray(0, this.n));
+  }
+}
+
+function parseValue(text: string): number {
+  if (text === 'NaN') return NaN;
+  if (text === '+Inf' || text === 'Inf') return Infinity;
+  if (text === '-Inf') return -Infinity;
+  const v = Number(text);
+  if (text.trim() === '' || Number.isNaN(v)) throw new MalformedResponseError(`sample value is not a number: ${JSON.stringify(text.slice(0, 40))}`);
+  return v;
+}
+
+function indexOf(b: Uint8Array, needle: Uint8Array, from: number): number {
+  const first = needle[0], last = b.length - needle.length;
+  for (let i = b.indexOf(first, from); i >= 0 && i <= last; i = b.indexOf(first, i + 1)) {
+    let k = 1;
+    while (k < needle.length && b[i + k] === needle[k]) k++;
+    if (k === needle.length) return i;
+  }
+  return -1;
+}
+
+/** Index after the closing quote of the string starting at p, or NEED_MORE. */
+function stringEnd(b: Uint8Array, p: number): number {
+  for (let i = p + 1; i < b.length; i++) {
+    const c = b[i];
+    if (c === BACKSLASH) i++;
+    else if (c === QUOTE) return i + 1;
+  }
+  return NEED_MORE;
+}
+
+function scanUntil(b: Uint8Array, p: number, stop: number): number {
+  const i = b.indexOf(stop, p);
+  return i < 0 ? NEED_MORE : i;
+}
+
+/** Index after the JSON value starting at p (object, array, string or scalar), or NEED_MORE. */
+function valueEnd(b: Uint8Array, p: number): number {
+  const c = b[p];
+  if (c === QUOTE) return stringEnd(b, p);
+  if (c !== LBRACE && c !== LBRACKET) {
+    for (let i = p; i < b.length; i++) {
+      const d = b[i];
+      if (d === COMMA || d === RBRACE || d === RBRACKET || isSpace(d)) return i;
+    }
+    return NEED_MORE;
+  }
+  let depth = 0;
+  for (let i = p; i < b.length; i++) {
+    const d = b[i];
+    if (d === QUOTE) {
+      const e = stringEnd(b, i);
+      if (e === NEED_MORE) return NEED_MORE;
+      i = e - 1;
+    } else if (d === LBRACE || d === LBRACKET) depth++;
+    else if (d === RBRACE || d === RBRACKET) {
+      depth--;
+      if (depth === 0) return i + 1;
+    }
+  }
+  return NEED_MORE;
+}
+
+function snippet(b: Uint8Array): string {
+  return JSON.stringify(decoder.decode(b.subarray(0, 60)));
+}

@@ -1,0 +1,310 @@
+// Delivers a plan as pull requests, the way the calmest PR bots do (Renovate,
+// peter-evans/create-pull-request): one deterministic branch per group, one commit regenerated
+// from the current base head on every run, pushed with --force-with-lease; the open PR found by
+// its branch and updated in place; nothing pushed when nothing changed; a PR closed without merge
+// means "not this change" for a while; a branch someone else pushed to is left alone.
+//
+// Every line logged and every error thrown goes through one Redactor.
+
+import type { PullRequestConfig, SlackConfig } from '../config/types.ts';
+import { UserError, EXIT } from '../core/errors.ts';
+import type { Plan } from '../core/plan.ts';
+import type { Confidence } from '../core/types.ts';
+import { unifiedDiff } from '../core/unified-diff.ts';
+import { DEFAULT_BOT_IDENTITY, GitRepo, type GitIdentity } from './git.ts';
+import { bodyWithMarker, bodyWithoutMarker, editedByHuman, GitHubRepo, readMarker, sha256, type GitHubTimings, type PullSummary } from './github.ts';
+import { groupPlan, sanitiseBranchPrefix } from './group.ts';
+import { renderPullRequestBody } from './pr-body.ts';
+import { Redactor } from './redact.ts';
+import { checkScope } from './scope.ts';
+import { notifySlack, type SlackState } from './slack.ts';
+import type { PullRequestGroup } from './types.ts';
+
+export interface DeliverOptions {
+  repoDir: string;
+  /** owner/name */
+  githubRepo: string;
+  githubApiUrl?: string;
+  token?: string;
+  app?: { appId: string; privateKey: string };
+  baseBranch: string;
+  pullRequests: PullRequestConfig;
+  slack?: SlackConfig;
+  dryRun?: boolean;
+  log?: (line: string) => void;
+  now?: Date;
+  /** Rate-limit retry timing (tests make waits tiny). */
+  githubTimings?: GitHubTimings;
+  /** Where Slack message references are kept between runs (so a later run edits its message). */
+  slackState?: SlackState;
+  /** For Slack tests. */
+  fetch?: typeof fetch;
+}
+
+export type DeliveryAction = 'created' | 'updated' | 'unchanged' | 'skipped';
+
+export interface DeliveredPullRequest {
+  group: string;
+  branch: string;
+  action: DeliveryAction;
+  number?: number;
+  url?: string;
+  reason?: string;
+}
+
+export interface DeliveryResult {
+  pullRequests: DeliveredPullRequest[];
+  slack: Array<{ ok: boolean; error?: string }>;
+}
+
+/** The comment left (once) on a PR whose branch someone else pushed to. */
+export const HANDS_OFF_MARKER = '<!-- rightsizer:hands-off -->';
+
+const CONFIDENCE_RANK: Record<Confidence, number> = { low: 0, medium: 1, high: 2 };
+const DAY_MS = 86_400_000;
+
+/**
+ * What "this change" is, independent of unrelated lines in the files: the edited paths and
+ * locations, and each recommendation's target values. A PR closed without merge carries it, so
+ * the same values are not proposed again during the cooldown.
+ */
+export function changeDigest(group: PullRequestGroup): string {
+  const edits = group.edits.map(e => ({ path: e.path, locations: [...e.locations].sort() })).sort((a, b) => (a.path < b.path ? -1 : a.path > b.path ? 1 : 0));
+  const to = (c: { to?: number } | undefined) => c?.to;
+  const recs = group.recommendations.map(r => ({
+    id: r.id,
+    containers: r.containers.map(c => [c.container, to(c.cpuRequest), to(c.cpuLimit), to(c.memoryRequest), to(c.memoryLimit), to(c.gpuRequest), to(c.gpuLimit)])
+      .sort((a, b) => (String(a[0]) < String(b[0]) ? -1 : 1)),
+    replicas: to(r.replicas),
+    hpa: r.hpa ? [to(r.hpa.minReplicas), to(r.hpa.maxReplicas), to(r.hpa.targetCPUUtilization), to(r.hpa.targetMemoryUtilization)] : undefined,
+  })).sort((a, b) => (a.id < b.id ? -1 : a.id > b.id ? 1 : 0));
+  return sha256(JSON.stringify({ edits, recs }));
+}
+
+/** Draft when any recommendation is less confident than the configured threshold. */
+export function isDraft(group: PullRequestGroup, below: Confidence | undefined): boolean {
+  if (!below) return false;
+  return group.recommendations.some(r => CONFIDENCE_RANK[r.confidence] < CONFIDENCE_RANK[below]);
+}
+
+function commitMessage(group: PullRequestGroup, digest: string): string {
+  const files = group.edits.map(e => `- ${e.path}`).join('\n');
+  return `${group.title}\n\nFiles:\n${files}\n\nRightsizer-Group: ${group.key}\nRightsizer-Digest: ${digest}\n`;
+}
+
+function handsOffComment(branch: string, reason: string): string {
+  return `${HANDS_OFF_MARKER}\nrightsizer is leaving this pull request alone: ${reason}.\n\n` +
+    `It will not push to \`${branch}\` or edit this pull request while that is so. To hand it back, close this pull request and delete the branch; the next run proposes the change afresh.`;
+}
+
+/** Refuses any branch that is the base or outside the bot's prefix. */
+export function assertSafeBranch(branch: string, baseBranch: string, branchPrefix: string): void {
+  const prefix = sanitiseBranchPrefix(branchPrefix);
+  if (!prefix) throw new UserError('pullRequests.branchPrefix is empty: rightsizer only pushes to branches under its own prefix (e.g. "rightsizer/")', { exitCode: EXIT.usage });
+  if (branch === baseBranch || !branch.startsWith(prefix) || branch.length <= prefix.length) {
+    throw new UserError(`refusing to push to "${branch}": rightsizer only pushes to branches under "${prefix}" and never to the base branch "${baseBranch}"`);
+  }
+}
+
+export async function deliverPullRequests(plan: Plan, options: DeliverOptions): Promise<DeliveryResult> {
+  const redactor = new Redactor();
+  redactor.add(options.token);
+  redactor.add(options.app?.privateKey);
+  const log = redactor.log(options.log);
+  try {
+    return await deliver(plan, options, redactor, log);
+  } catch (err) {
+    throw redactor.error(err);
+  }
+}
+
+async function deliver(plan: Plan, options: DeliverOptions, redactor: Redactor, log: (line: string) => void): Promise<DeliveryResult> {
+  const cfg = options.pullRequests;
+  const now = options.now ?? new Date();
+  const dryRun = options.dryRun === true;
+  const identity: GitIdentity = cfg.author ?? DEFAULT_BOT_IDENTITY;
+  const result: DeliveryResult = { pullRequests: [], slack: [] };
+
+  const groups = groupPlan(plan, cfg.groupBy, cfg.branchPrefix).filter(g => g.edits.length > 0);
+  if (groups.length === 0) {
+    log('no file edits in the plan: nothing to deliver');
+    return result;
+  }
+  for (const g of groups) assertSafeBranch(g.branch, options.baseBranch, cfg.branchPrefix);
+  const prefix = sanitiseBranchPrefix(cfg.branchPrefix);
+
+  const haveCredentials = Boolean(options.token || options.app);
+  if (!haveCredentials && !dryRun) {
+    throw new UserError('no GitHub credentials: set GITHUB_TOKEN (or configure a GitHub App)', { exitCode: EXIT.usage, hint: 'or run with --dry-run to see what would be pushed and posted' });
+  }
+  const github = haveCredentials
+    ? new GitHubRepo({ repo: options.githubRepo, apiUrl: options.githubApiUrl, token: options.token, app: options.app, redactor, log, timings: options.githubTimings })
+    : undefined;
+  if (github) await github.getRepository();
+  const gitToken = github ? await github.gitToken() : undefined;
+
+  const git = new GitRepo({ dir: options.repoDir, token: gitToken, redactor, log });
+  await git.check();
+  const baseSha = await git.fetchBranch(options.baseBranch);
+  if (!baseSha) {
+    throw new UserError(`the base branch "${options.baseBranch}" does not exist on ${await git.remoteUrlForDisplay()}`, { hint: 'set repository.baseBranch in rightsizer.yaml or pass --base' });
+  }
+  const baseRef = `refs/remotes/${git.remote}/${options.baseBranch}`;
+  log(`base ${options.baseBranch} is at ${baseSha.slice(0, 12)}`);
+
+  let openBotPulls = github ? await github.countOpenBotPulls(prefix) : 0;
+  let createdThisRun = 0;
+  const limited = (limit: number, count: number) => limit > 0 && count >= limit;
+
+  for (const group of groups) {
+    const digest = changeDigest(group);
+    const entry = (action: DeliveryAction, extra: Partial<DeliveredPullRequest> = {}): void => {
+      const e: DeliveredPullRequest = { group: group.key, branch: group.branch, action, ...extra };
+      if (e.reason) e.reason = redactor.redact(e.reason);
+      result.pullRequests.push(e);
+      log(`${group.branch}: ${action}${e.number ? ` #${e.number}` : ''}${e.reason ? ` (${e.reason})` : ''}`);
+    };
+
+    // 1. What GitHub knows: the open PR, or a recent refusal of this very change.
+    const open = github ? await github.findOpenPull(group.branch) : undefined;
+    if (!open && github) {
+      const refusal = (await github.pullsForBranch(group.branch, 'closed')).find(pr =>
+        !pr.mergedAt && pr.closedAt && readMarker(pr.body)?.digest === digest
+        && now.getTime() - Date.parse(pr.closedAt) < cfg.closedCooldownDays * DAY_MS);
+      if (refusal) {
+        const until = new Date(Date.parse(refusal.closedAt!) + cfg.closedCooldownDays * DAY_MS).toISOString().slice(0, 10);
+        entry('skipped', { number: refusal.number, url: refusal.url, reason: `the same change was closed without merge in #${refusal.number}; not proposed again before ${until}` });
+        continue;
+      }
+    }
+
+    // 2. What the branch holds, and whose it is.
+    const remoteSha = await git.fetchBranch(group.branch);
+    const remote = remoteSha ? await git.commitInfo(remoteSha) : undefined;
+    if (remote) {
+      const ahead = await git.countCommits(baseRef, remote.sha);
+      const foreign = remote.authorEmail.toLowerCase() !== identity.email.toLowerCase()
+        ? `the latest commit on ${group.branch} (${remote.sha.slice(0, 12)}) was made by ${remote.authorName}, not rightsizer`
+        : ahead > 1 ? `${group.branch} has ${ahead} commits over ${options.baseBranch}, and rightsizer only ever makes one` : undefined;
+      if (foreign) {
+        if (open && github && !dryRun) {
+          const already = (await github.commentBodies(open.number)).some(b => b.includes(HANDS_OFF_MARKER));
+          if (!already) await github.comment(open.number, handsOffComment(group.branch, foreign));
+        }
+        entry('skipped', { ...(open ? { number: open.number, url: open.url } : {}), reason: foreign });
+        continue;
+      }
+    }
+
+    // 3. The change, regenerated on the current base head.
+    const files: Record<string, string> = {};
+    const before: Record<string, string> = {};
+    let conflict: string | undefined;
+    for (const edit of group.edits) {
+      const current = await git.readFile(baseSha, edit.path);
+      if (current === undefined) { conflict = `${edit.path} no longer exists on ${options.baseBranch}`; break; }
+      const next = current === edit.oldText || current === edit.newText ? edit.newText : await git.mergeText(current, edit.oldText, edit.newText);
+      if (next === undefined) { conflict = `${edit.path} changed on ${options.baseBranch} where rightsizer edits it; run the plan again`; break; }
+      if (next !== current) { files[edit.path] = next; before[edit.path] = current; }
+    }
+    if (conflict) { entry('skipped', { ...(open ? { number: open.number, url: open.url } : {}), reason: conflict }); continue; }
+    if (Object.keys(files).length === 0) {
+      entry('skipped', { ...(open ? { number: open.number, url: open.url } : {}), reason: `${options.baseBranch} already has these values` });
+      continue;
+    }
+
+    const { commit, tree } = await git.buildCommit({ parent: baseSha, files, message: commitMessage(group, digest), author: identity, committer: identity, date: now });
+
+    // 4. The scope guard: only the plan's files, only the values accepted recommendations asked for.
+    const problems = await checkScope({ git, base: baseSha, commit, group, before, after: files, repoDir: options.repoDir });
+    if (problems.length > 0) {
+      throw new UserError(`refusing to push ${group.branch}: the change goes beyond what the accepted recommendations asked for:\n  - ${problems.join('\n  - ')}`);
+    }
+
+    const needPush = remote?.tree !== tree;
+    if (!open && (limited(cfg.maxPullRequestsPerRun, createdThisRun) || limited(cfg.maxOpenPullRequests, openBotPulls))) {
+      const which = limited(cfg.maxPullRequestsPerRun, createdThisRun) ? `maxPullRequestsPerRun (${cfg.maxPullRequestsPerRun})` : `maxOpenPullRequests (${cfg.maxOpenPullRequests})`;
+      entry('skipped', { reason: `limit reached: ${which}` });
+      continue;
+    }
+
+    const title = group.title;
+    const body = bodyWithMarker(renderPullRequestBody(group, plan), title, group.key, digest);
+
+    if (dryRun) {
+      const diff = Object.keys(files).map(p => unifiedDiff(p, before[p], files[p])).join('');
+      log(needPush ? `would push one commit to ${group.branch} on top of ${options.baseBranch} (${baseSha.slice(0, 12)}):\n${diff}` : `${group.branch} already holds this change: nothing to push`);
+      const verb = open ? `would update pull request #${open.number}` : `would open a pull request from ${group.branch} into ${options.baseBranch}`;
+      log(`${verb}: ${title}${isDraft(group, cfg.draftBelowConfidence) && !open ? ' (draft)' : ''}\n\n${body}`);
+      if (options.slack) log(`would tell Slack the pull request was ${open ? 'updated' : 'opened'}`);
+      entry(open ? (needPush ? 'updated' : 'unchanged') : 'created', { ...(open ? { number: open.number, url: open.url } : {}), reason: 'dry run: nothing was pushed or posted' });
+      continue;
+    }
+    const gh = github!;
+
+    // 5. Push only when the tree differs from what the branch has.
+    if (needPush) {
+      if (cfg.signCommits) {
+        const baseTree = (await git.commitInfo(baseSha)).tree;
+        const blobs = [];
+        for (const p of Object.keys(files).sort()) blobs.push({ path: p, mode: await git.fileMode(baseSha, p), sha: await gh.createBlob(files[p]) });
+        const apiTree = await gh.createTree(baseTree, blobs);
+        if (apiTree !== tree) throw new UserError(`GitHub built tree ${apiTree} for ${group.branch}, but the checked change is tree ${tree}; nothing was pushed`);
+        const signed = await gh.createCommit({ message: commitMessage(group, digest), tree: apiTree, parent: baseSha, author: { ...identity, date: now.toISOString() } });
+        log(`pushing signed commit ${signed.slice(0, 12)} to ${group.branch} through the GitHub API`);
+        await gh.setBranch(group.branch, signed, remoteSha);
+        await git.fetchBranch(group.branch);
+      } else {
+        await git.pushWithLease(commit, group.branch, remoteSha);
+      }
+    } else {
+      log(`${group.branch} already holds this change (tree ${tree.slice(0, 12)}): nothing to push`);
+    }
+
+    // 6. The pull request.
+    let pull: PullSummary;
+    let action: DeliveryAction;
+    let existing = open;
+    if (!existing) {
+      const created = await gh.createPull({ title, body, head: group.branch, base: options.baseBranch, draft: isDraft(group, cfg.draftBelowConfidence) });
+      pull = created.pull;
+      if (created.existed) {
+        log(`${group.branch}: a pull request already exists (#${pull.number}); updating it`);
+        existing = pull;
+      } else {
+        createdThisRun++;
+        openBotPulls++;
+        await gh.addLabels(pull.number, cfg.labels);
+        await gh.requestReviewers(pull.number, cfg.reviewers);
+        await gh.addAssignees(pull.number, cfg.assignees);
+        action = 'created';
+      }
+    }
+    if (existing) {
+      pull = existing;
+      const marker = readMarker(existing.body);
+      const respectHuman = editedByHuman(existing) && marker?.digest === digest;
+      const fields: { title?: string; body?: string } = {};
+      if (!respectHuman) {
+        if (existing.title !== title) fields.title = title;
+        if (bodyWithoutMarker(existing.body) !== bodyWithoutMarker(body) || marker?.digest !== digest || !marker?.written) fields.body = body;
+      } else {
+        log(`${group.branch}: #${existing.number} was edited by a person; its title and body are kept`);
+      }
+      if (Object.keys(fields).length > 0) pull = await gh.updatePull(existing.number, fields);
+      action = needPush || Object.keys(fields).length > 0 ? 'updated' : 'unchanged';
+    }
+    entry(action!, { number: pull!.number, url: pull!.url });
+
+    // 7. Slack: a notification, never a reason to fail the run.
+    if (options.slack && (action! === 'created' || action! === 'updated')) {
+      try {
+        const r = await notifySlack({ action: action! === 'created' ? 'opened' : 'updated', group, pr: { number: pull!.number, url: pull!.url, title: pull!.title || title } }, options.slack, { log, state: options.slackState, ...(options.fetch ? { fetch: options.fetch } : {}) });
+        result.slack.push(r.error === undefined ? { ok: r.ok } : { ok: r.ok, error: redactor.redact(r.error) });
+      } catch (err) {
+        result.slack.push({ ok: false, error: redactor.redact(err instanceof Error ? err.message : String(err)) });
+      }
+    }
+  }
+  return result;
+}

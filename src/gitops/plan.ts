@@ -1,0 +1,244 @@
+// From recommendations to file edits: find each recommendation's places (explicit mapping,
+// marker comment, discovery), pick the one that wins (an overlay over its base), and splice.
+// Everything that cannot be placed is reported with the reason.
+
+import path from 'node:path';
+import type { ClusterConfig, RepositoryConfig, WorkloadMapping } from '../config/types.ts';
+import type { Change, Edit, FieldName, Recommendation, Unplaced } from '../core/types.ts';
+import { applyTextChanges, insertChanges, newValueText, removeChange, replaceChange, type TextChange } from './edit.ts';
+import { clusterFromPath, locateDetailed, normaliseKind } from './locate.ts';
+import { toLocation, type Block, type Context, type Location, type Spot } from './model.ts';
+import type { RepoFile } from './repo-files.ts';
+import { fileSource, parseSource, pathText } from './yaml.ts';
+
+export interface PlanEditsOptions {
+  repository: RepositoryConfig;
+  clusters: ClusterConfig[];
+  /** Write an explicit resources block where a bitnami `resourcesPreset` sizes the container. */
+  overridePresets?: boolean;
+}
+
+interface Wanted {
+  container?: string;
+  field: FieldName;
+  change: Change;
+}
+
+const CONTAINER_FIELDS: Array<[keyof Omit<import('../core/types.ts').ContainerRecommendation, 'container' | 'evidence'>, FieldName]> = [
+  ['cpuRequest', 'cpu.request'], ['cpuLimit', 'cpu.limit'], ['memoryRequest', 'memory.request'],
+  ['memoryLimit', 'memory.limit'], ['gpuRequest', 'gpu.request'], ['gpuLimit', 'gpu.limit'],
+];
+
+function wantedChanges(rec: Recommendation): Wanted[] {
+  const out: Wanted[] = [];
+  const changed = (c: Change | undefined): c is Change => c !== undefined && (c.to !== undefined || c.from !== undefined) && c.to !== c.from;
+  for (const c of rec.containers) {
+    for (const [key, field] of CONTAINER_FIELDS) {
+      const change = c[key];
+      if (changed(change)) out.push({ container: c.container, field, change });
+    }
+  }
+  if (changed(rec.replicas)) out.push({ field: 'replicas', change: rec.replicas });
+  const hpa = rec.hpa ?? {};
+  const hpaFields: Array<[keyof typeof hpa, FieldName]> = [
+    ['minReplicas', 'hpa.minReplicas'], ['maxReplicas', 'hpa.maxReplicas'],
+    ['targetCPUUtilization', 'hpa.targetCPUUtilization'], ['targetMemoryUtilization', 'hpa.targetMemoryUtilization'],
+  ];
+  for (const [key, field] of hpaFields) if (changed(hpa[key])) out.push({ field, change: hpa[key]! });
+  return out;
+}
+
+const globMatch = (value: string | undefined, pattern: string | undefined) =>
+  pattern === undefined || (value !== undefined && (value === pattern || path.posix.matchesGlob(value, pattern)));
+
+/** Does the place described by ctx belong to the recommendation's workload (and container)? */
+export function matchesWorkload(rec: Recommendation, container: string | undefined, ctx: Context, file: string, clusters: ClusterConfig[]): boolean {
+  const m = ctx.match;
+  const ref = rec.ref;
+  const single = rec.containers.length === 1;
+  if (m.explicit) {
+    const e = m.explicit;
+    if (e.kind && !globMatch(ref.kind.toLowerCase(), e.kind.toLowerCase())) return false;
+    if (!globMatch(ref.namespace, e.namespace) || !globMatch(ref.name, e.name) || !globMatch(ref.cluster, e.cluster)) return false;
+    if (container === undefined) return true;
+    if (e.container) return container === e.container;
+    return single || ctx.container === container || (ctx.container === undefined && container === ref.name);
+  }
+  const cluster = m.cluster ?? clusterFromPath(file, clusters);
+  if (cluster && cluster !== ref.cluster) return false;
+  if (m.namespaces.length > 0 && !m.namespaces.includes(ref.namespace)) return false;
+  if (m.kind && normaliseKind(m.kind) !== ref.kind && m.kind !== 'HorizontalPodAutoscaler') return false;
+  if (m.helm) {
+    const { release, chart, component } = m.helm;
+    if (!release) return false;
+    const rootNames = [release, ...(chart ? [`${release}-${chart}`] : [])];
+    if (component.length === 0) {
+      if (!rootNames.includes(ref.name)) return false;
+      if (container === undefined) return true;
+      return single || [release, chart, ref.name].includes(container);
+    }
+    const last = component[component.length - 1];
+    const names = [`${release}-${last}`, `${release}-${component.join('-')}`, last, ...(chart ? [`${release}-${chart}-${last}`] : [])];
+    if (names.includes(ref.name)) {
+      if (container === undefined) return true;
+      return single || container === last || container === ctx.container || container === ref.name;
+    }
+    // A sidecar listed in the values of the release's main workload.
+    return container !== undefined && rootNames.includes(ref.name) && ctx.container === container;
+  }
+  if (!m.names.includes(ref.name)) return false;
+  if (container === undefined) return true;
+  if (ctx.container === container) return true;
+  return (ctx.container === undefined || /^(init)?[cC]ontainers\[\d+\]$/.test(ctx.container)) && single;
+}
+
+function parseWorkloadPattern(text: string): { kind?: string; namespace?: string; name: string; cluster?: string } | undefined {
+  const parts = text.split('/');
+  if (parts.length === 3) return { kind: parts[0], namespace: parts[1], name: parts[2] };
+  if (parts.length === 4) return { cluster: parts[0], namespace: parts[1], kind: parts[2], name: parts[3] };
+  return undefined;
+}
+
+/** Explicit mappings from rightsizer.yaml win over markers and discovery. */
+function applyMappings(items: Array<{ ctx: Context; file: string; keyPath?: string; workload?: Location['workload']; container?: string }>, mappings: WorkloadMapping[]): void {
+  for (const mapping of mappings) {
+    const pattern = parseWorkloadPattern(mapping.workload);
+    if (!pattern) continue;
+    const file = path.posix.normalize(mapping.file.replace(/^\.\//, ''));
+    const prefix = mapping.path ? mapping.path.split('.') : [];
+    for (const item of items) {
+      if (item.file !== file) continue;
+      const helm = item.ctx.match.helm;
+      if (helm && helm.component.join('.') !== prefix.join('.')) continue;
+      const explicit = { ...pattern, ...(mapping.container ? { container: mapping.container } : {}) };
+      item.ctx = { ...item.ctx, match: { ...item.ctx.match, explicit } };
+      if (!/[*?[{]/.test(mapping.workload)) {
+        item.workload = { ...(pattern.kind ? { kind: normaliseKind(pattern.kind) } : {}), ...(pattern.namespace ? { namespace: pattern.namespace } : {}), name: pattern.name, ...(pattern.cluster ? { cluster: pattern.cluster } : {}) };
+      }
+      if (mapping.container) item.container = mapping.container;
+    }
+  }
+}
+
+function describe(rec: Recommendation, w: Wanted): string {
+  return `${w.field}${w.container ? ` of container ${w.container}` : ''} of ${rec.ref.kind} ${rec.ref.namespace}/${rec.ref.name} (cluster ${rec.ref.cluster})`;
+}
+
+/** Pick the winning places among matches: highest precedence; ambiguity across files is reported. */
+function winners<T extends { ctx: Context; file: string }>(list: T[]): { chosen: T[]; ambiguous?: string } {
+  if (list.length === 0) return { chosen: [] };
+  const top = Math.max(...list.map(s => s.ctx.match.precedence));
+  const chosen = list.filter(s => s.ctx.match.precedence === top);
+  const files = [...new Set(chosen.map(s => s.file))];
+  if (files.length > 1) return { chosen: [], ambiguous: `ambiguous: ${files.length} files set it with equal precedence (${files.join(', ')}); add a mapping in rightsizer.yaml or a "# rightsizer:" marker` };
+  return { chosen };
+}
+
+export function planEdits(files: RepoFile[], recommendations: Recommendation[], options: PlanEditsOptions): { edits: Edit[]; unplaced: Unplaced[]; locations: Location[] } {
+  const { spots, blocks, errors } = locateDetailed(files, { clusters: options.clusters });
+  const blockItems = blocks.map(b => ({ ...b, file: b.ctx.source.file }));
+  applyMappings(spots, options.repository.mappings ?? []);
+  applyMappings(blockItems, options.repository.mappings ?? []);
+  const parseNote = errors.length > 0 ? ` (${errors.length} file${errors.length === 1 ? '' : 's'} could not be parsed: ${errors.map(e => e.message).join('; ')})` : '';
+
+  const unplaced: Unplaced[] = [];
+  const perFile = new Map<string, { changes: TextChange[]; recs: Set<string>; locations: Map<string, Location> }>();
+  const fileEntry = (file: string) => {
+    let entry = perFile.get(file);
+    if (!entry) { entry = { changes: [], recs: new Set(), locations: new Map() }; perFile.set(file, entry); }
+    return entry;
+  };
+  const inserts = new Map<Block, { recs: Set<string>; entries: Array<{ field: FieldName; text: string }> }>();
+
+  for (const rec of recommendations) {
+    if (rec.status !== 'ok') continue;
+    if (rec.policy?.verdict === 'rejected' || rec.policy?.reportOnly) {
+      const why = rec.policy.verdict === 'rejected' ? 'rejected' : 'report only';
+      unplaced.push({ recommendation: rec.id, reason: `policy: ${why}${rec.policy.notes.length ? ` (${rec.policy.notes.join('; ')})` : ''}` });
+      continue;
+    }
+    for (const w of wantedChanges(rec)) {
+      const isContainerField = w.container !== undefined;
+      const candidates = spots.filter(s => s.field === w.field && matchesWorkload(rec, w.container, s.ctx, s.file, options.clusters));
+      const { chosen, ambiguous } = winners(candidates);
+      const fail = (reason: string) => unplaced.push({ recommendation: rec.id, field: w.field, ...(w.container ? { container: w.container } : {}), reason });
+      if (ambiguous) { fail(ambiguous); continue; }
+      if (chosen.length > 0) {
+        for (const spot of chosen) {
+          if (!spot.editable) { fail(`${spot.file}:${spot.line}: ${spot.reason}`); continue; }
+          const entry = fileEntry(spot.file);
+          try {
+            entry.changes.push(w.change.to === undefined ? removeChange(spot) : replaceChange(spot, w.change.to));
+          } catch (err) {
+            fail((err as Error).message);
+            continue;
+          }
+          entry.recs.add(rec.id);
+          entry.locations.set(spot.id, toLocation(spot));
+        }
+        continue;
+      }
+      if (w.change.to === undefined) continue; // nothing to remove
+      if (!isContainerField) { fail(`no place in the repository sets ${describe(rec, w)}${parseNote}`); continue; }
+      const blockMatches = blockItems.filter(b => matchesWorkload(rec, w.container, b.ctx, b.file, options.clusters));
+      const pick = winners(blockMatches);
+      if (pick.ambiguous) { fail(pick.ambiguous); continue; }
+      const block = pick.chosen[0];
+      if (!block) { fail(`no place in the repository sets ${describe(rec, w)}${parseNote}`); continue; }
+      if (block.reason && !(block.overridable && options.overridePresets)) { fail(`${block.file}: ${block.reason}`); continue; }
+      const original = blocks.find(b => b.id === block.id) ?? block;
+      const sibling = spots.find(s => s.id.startsWith(`${block.id}.`) && s.field.split('.')[0] === w.field.split('.')[0]);
+      const entry = inserts.get(original) ?? { recs: new Set<string>(), entries: [] };
+      entry.recs.add(rec.id);
+      entry.entries.push({ field: w.field, text: newValueText(w.field, w.change.to, sibling) });
+      inserts.set(original, entry);
+    }
+  }
+
+  for (const [block, { recs, entries }] of inserts) {
+    const entry = fileEntry(block.ctx.source.file);
+    try {
+      entry.changes.push(...insertChanges(block, entries));
+    } catch (err) {
+      for (const r of recs) unplaced.push({ recommendation: r, reason: (err as Error).message });
+      continue;
+    }
+    for (const r of recs) entry.recs.add(r);
+    for (const e of entries) {
+      const [resource, which] = e.field.split('.');
+      const key = resource === 'gpu' ? 'nvidia.com/gpu' : resource;
+      const keyPath = `${block.ctx.source.idPrefix}${pathText([...block.path, which === 'request' ? 'requests' : 'limits', key])}`;
+      const id = `${block.ctx.source.file}#${block.ctx.docIndex}:${keyPath}`;
+      entry.locations.set(id, {
+        id, file: block.ctx.source.file, line: 0, column: 0, format: block.ctx.format,
+        ...(block.ctx.workload ? { workload: block.ctx.workload } : {}),
+        ...(block.ctx.container !== undefined ? { container: block.ctx.container } : {}),
+        field: e.field, value: e.text.replace(/^"|"$/g, ''), editable: true,
+      });
+    }
+  }
+
+  const byPath = new Map(files.map(f => [f.path, f]));
+  const edits: Edit[] = [];
+  for (const [file, entry] of [...perFile].sort(([a], [b]) => a.localeCompare(b))) {
+    const original = byPath.get(file)!;
+    let newText: string;
+    try {
+      newText = applyTextChanges(original.text, entry.changes);
+    } catch (err) {
+      for (const r of entry.recs) unplaced.push({ recommendation: r, reason: `${file}: ${(err as Error).message}` });
+      continue;
+    }
+    const { error } = parseSource(fileSource(file, newText));
+    if (error) {
+      for (const r of entry.recs) unplaced.push({ recommendation: r, reason: `${file}: the edit would leave invalid YAML (${error.message}); not written` });
+      continue;
+    }
+    if (newText === original.text) continue;
+    edits.push({ path: file, oldText: original.text, newText, recommendations: [...entry.recs].sort(), locations: [...entry.locations.keys()].sort() });
+  }
+  const locations = [...perFile.values()].flatMap(e => [...e.locations.values()]);
+  return { edits, unplaced, locations };
+}
+
+export type { Spot };

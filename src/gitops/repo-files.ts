@@ -1,0 +1,34 @@
+// Reads the YAML files of a GitOps checkout: the input of locate() and planEdits().
+
+import { readdir, readFile } from 'node:fs/promises';
+import path from 'node:path';
+
+export interface RepoFile {
+  /** Relative to the repository root, with forward slashes. */
+  path: string;
+  text: string;
+}
+
+const SKIP_DIRS = new Set(['.git', 'node_modules']);
+
+/** Every .yaml/.yml file under root (sorted by path), filtered by include/exclude globs. */
+export async function readRepoFiles(root: string, options: { include?: string[]; exclude?: string[] } = {}): Promise<RepoFile[]> {
+  const matcher = (globs: string[] | undefined) =>
+    globs?.length ? (rel: string) => globs.some(g => path.posix.matchesGlob(rel, g) || path.posix.matchesGlob(rel, `${g.replace(/\/+$/, '')}/**`)) : undefined;
+  const include = matcher(options.include);
+  const exclude = matcher(options.exclude);
+  const found: string[] = [];
+  async function walk(dir: string): Promise<void> {
+    const entries = await readdir(dir, { withFileTypes: true });
+    for (const entry of entries) {
+      if (entry.isDirectory()) {
+        if (!SKIP_DIRS.has(entry.name)) await walk(path.join(dir, entry.name));
+      } else if (entry.isFile() && /\.ya?ml$/i.test(entry.name)) {
+        found.push(path.relative(root, path.join(dir, entry.name)).split(path.sep).join('/'));
+      }
+    }
+  }
+  await walk(root);
+  const selected = found.filter(rel => (!include || include(rel)) && !(exclude && exclude(rel))).sort();
+  return Promise.all(selected.map(async rel => ({ path: rel, text: await readFile(path.join(root, rel), 'utf8') })));
+}
