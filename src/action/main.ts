@@ -88,7 +88,7 @@ export async function run(env: Env = process.env): Promise<number> {
   secrets.forEach(mask);
   try {
     const mode = getInput('mode', env) || 'plan';
-    if (!['plan', 'pr', 'collect'].includes(mode)) throw new UserError(`input mode must be plan, pr or collect (got "${mode}")`);
+    if (!['plan', 'pr', 'report', 'collect'].includes(mode)) throw new UserError(`input mode must be plan, pr, report or collect (got "${mode}")`);
     const demo = getBooleanInput('demo', env);
     const dryRun = getBooleanInput('dry-run', env);
     const config = getInput('config', env) || 'rightsizer.yaml';
@@ -103,6 +103,17 @@ export async function run(env: Env = process.env): Promise<number> {
       const out = path.resolve(workspace, getInput('snapshot-out', env) || 'snapshot.json');
       writeFileSync(out, `${JSON.stringify(snapshot)}\n`);
       setOutput('snapshot-file', out, env);
+      return 0;
+    }
+    if (mode === 'report') {
+      const { reportFor } = await import('../cli/commands/report.ts');
+      const { renderMarkdown } = await import('../report/render-markdown.ts');
+      const report = await reportFor({ demo, config: opts.config, snapshot: opts.snapshot, quiet: false }, log);
+      const reportFile = path.join(env.RUNNER_TEMP ?? os.tmpdir(), 'rightsizer-report.json');
+      writeFileSync(reportFile, formatJson(report));
+      setOutput('report-file', reportFile, env);
+      if (env.GITHUB_STEP_SUMMARY) appendFileSync(env.GITHUB_STEP_SUMMARY, renderMarkdown(report));
+      for (const f of report.sources.failed) process.stdout.write(`::warning title=rightsizer::${escapeData(`source ${f.source} failed: ${f.error ?? ''}`)}\n`);
       return 0;
     }
     const plan = await buildPlan(opts, log);

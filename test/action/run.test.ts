@@ -3,11 +3,13 @@
 
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { spawnSync } from 'node:child_process';
+import { spawn, spawnSync } from 'node:child_process';
 import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { repoRoot } from '../helpers/shared.ts';
+import { startFakeGitHub } from '../helpers/fake-github.ts';
+import { makeGitFixture } from '../helpers/git-fixture.ts';
 
 const bundle = path.join(repoRoot, 'dist/index.js');
 
@@ -68,5 +70,80 @@ test('a configuration error is annotated on its file and line', () => {
   } finally {
     run.cleanup();
     rmSync(dir, { recursive: true, force: true });
+  }
+});
+
+/** runAction, but asynchronous: the fake GitHub lives in this process and must keep answering. */
+async function runActionAsync(inputs: Record<string, string>, extraEnv: Record<string, string> = {}) {
+  const dir = mkdtempSync(path.join(os.tmpdir(), 'rightsizer-action-'));
+  const files = { output: path.join(dir, 'output'), summary: path.join(dir, 'summary') };
+  writeFileSync(files.output, '');
+  writeFileSync(files.summary, '');
+  const env: Record<string, string> = {
+    PATH: process.env.PATH ?? '', HOME: process.env.HOME ?? dir,
+    GITHUB_ACTIONS: 'true', GITHUB_WORKSPACE: repoRoot, GITHUB_REPOSITORY: 'example/platform-gitops',
+    GITHUB_OUTPUT: files.output, GITHUB_STEP_SUMMARY: files.summary, RUNNER_TEMP: dir,
+    ...extraEnv,
+  };
+  for (const [k, v] of Object.entries(inputs)) env[`INPUT_${k.toUpperCase()}`] = v;
+  const { stdout, stderr, code } = await new Promise<{ stdout: string; stderr: string; code: number | null }>((resolve, reject) => {
+    const child = spawn(process.execPath, ['--import', path.join(repoRoot, 'test/helpers/deny-network.mjs'), bundle], { cwd: repoRoot, env });
+    let out = '', err = '';
+    child.stdout.on('data', d => { out += d; });
+    child.stderr.on('data', d => { err += d; });
+    child.on('error', reject);
+    child.on('close', c => resolve({ stdout: out, stderr: err, code: c }));
+  });
+  const outputs: Record<string, string> = {};
+  for (const m of readFileSync(files.output, 'utf8').matchAll(/^([\w-]+)<<(\S+)\n([\s\S]*?)\n\2$/gm)) outputs[m[1]] = m[3];
+  return { status: code, stdout, stderr, outputs, summary: readFileSync(files.summary, 'utf8'), cleanup: () => rmSync(dir, { recursive: true, force: true }) };
+}
+
+test('pr mode on the demo opens one pull request against the local bare repo and GitHub, then updates nothing', async () => {
+  const TOKEN = 'ghp_actionTestToken00000000000000000';
+  const fx = makeGitFixture();
+  const gh = await startFakeGitHub({ repo: 'example/platform-gitops', bareDir: fx.bare, token: TOKEN });
+  try {
+    const inputs = { mode: 'pr', demo: 'true', 'repo-dir': fx.checkout, 'github-token': TOKEN, 'github-api-url': gh.apiUrl, 'github-repo': 'example/platform-gitops' };
+    const first = await runActionAsync(inputs);
+    try {
+      assert.equal(first.status, 0, first.stdout + first.stderr);
+      assert.match(first.outputs['pr-url'], /^http:\/\/127\.0\.0\.1:\d+\/example\/platform-gitops\/pull\/1$/);
+      assert.equal(first.outputs['pr-number'], '1');
+      assert.ok(Number(first.outputs['monthly-savings']) > 0);
+      assert.match(first.summary, /Pull request: http:\/\/127\.0\.0\.1:\d+\/example\/platform-gitops\/pull\/1/);
+      assert.match(first.stdout, /^::add-mask::ghp_actionTestToken/m);
+      assert.ok(!(first.stdout + first.stderr).replace(/^::add-mask::.*$/m, '').includes(TOKEN), 'the token appears only in the mask command');
+    } finally {
+      first.cleanup();
+    }
+    const sha = fx.branchSha('rightsizer/all');
+    const second = await runActionAsync(inputs);
+    try {
+      assert.equal(second.status, 0, second.stdout + second.stderr);
+      assert.equal(fx.branchSha('rightsizer/all'), sha, 'nothing changed: nothing pushed');
+    } finally {
+      second.cleanup();
+    }
+    assert.equal(gh.openPulls().length, 1);
+    assert.equal(fx.commitsOver('main', 'rightsizer/all'), 1);
+    assert.deepEqual(gh.violations, []);
+  } finally {
+    await gh.close();
+    fx.cleanup();
+  }
+});
+
+test('report mode on the demo writes the cost report to the job summary and as JSON', async () => {
+  const run = await runActionAsync({ mode: 'report', demo: 'true' });
+  try {
+    assert.equal(run.status, 0, run.stdout + run.stderr);
+    const report = JSON.parse(readFileSync(run.outputs['report-file'], 'utf8'));
+    assert.ok(report.spend && report.forecast !== undefined, Object.keys(report).join(', '));
+    assert.match(run.summary, /aws|AWS/);
+    assert.match(run.summary, /gcp|Google Cloud/);
+    assert.match(run.summary, /azure|Azure/);
+  } finally {
+    run.cleanup();
   }
 });

@@ -9,6 +9,7 @@ import { EXIT, UserError } from '../../core/errors.ts';
 import type { Plan } from '../../core/plan.ts';
 import type { ClusterTag } from '../../cost/daily-series.ts';
 import type { Snapshot } from '../../snapshot/types.ts';
+import type { Report } from '../../report/build.ts';
 import { formatJson, paint, useColor } from '../output.ts';
 
 export type ReportFormat = 'table' | 'markdown' | 'json' | 'html';
@@ -63,6 +64,13 @@ async function gather(opts: ReportCommandOptions, log: (line: string) => void): 
   }
 }
 
+/** The report of a snapshot or a fresh collection: the one path of the CLI and the Action. */
+export async function reportFor(opts: ReportCommandOptions, log: (line: string) => void, holidays?: string[]): Promise<Report> {
+  const { buildReport } = await import('../../report/build.ts');
+  const { snapshot, plan, planUnavailable, clusterTags } = await gather(opts, log);
+  return buildReport(snapshot, plan, { planUnavailable, clusterTags, anomalies: holidays ? { holidays } : undefined });
+}
+
 export function register(program: Command): void {
   program.command('report')
     .description('cost report: spend by cloud/service/cluster/team, anomalies, month-end forecast, unit prices, savings')
@@ -81,9 +89,7 @@ Examples:
       const format = reportFormat(opts.output, Boolean(process.stdout.isTTY), opts.out);
       const holidays = parseHolidays(opts.holidays);
       const log = (line: string) => { if (!opts.quiet) process.stderr.write(`› ${line}\n`); };
-      const { buildReport } = await import('../../report/build.ts');
-      const { snapshot, plan, planUnavailable, clusterTags } = await gather(opts, log);
-      const report = buildReport(snapshot, plan, { planUnavailable, clusterTags, anomalies: holidays ? { holidays } : undefined });
+      const report = await reportFor(opts, log, holidays);
       let text: string;
       if (format === 'json') text = formatJson(report);
       else if (format === 'markdown') text = (await import('../../report/render-markdown.ts')).renderMarkdown(report);
