@@ -4,6 +4,7 @@
 //   → GPU and power → energy budget → minimum saving → all-or-nothing → approvals →
 //   protection and freeze windows → verdict.
 
+import { formatMoney } from '../core/money.ts';
 import { describeBytes } from '../core/quantity.ts';
 import type { Change, ContainerRecommendation, Recommendation, ResourceAmounts, WorkloadRef } from '../core/types.ts';
 import { describeFreeze, freezeActive } from './freeze.ts';
@@ -99,8 +100,9 @@ function showChange(resource: Resource, ch: Change): string {
   return `${show(resource, ch.from)} → ${show(resource, ch.to)}`;
 }
 
+/** An amount without its sign (the sentence says which way): `$6.00`. */
 function money(amount: number, currency: string): string {
-  return `${Math.abs(amount).toFixed(2)} ${currency}`;
+  return formatMoney(Math.abs(amount), currency, { signed: false });
 }
 
 /** Per-recommendation bookkeeping: notes, rules that acted, whether anything was changed or cut. */

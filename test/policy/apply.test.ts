@@ -333,7 +333,7 @@ const CASES: Case[] = [
     rec: rec('c/ns/Deployment/w', [cpuMem([1, 0.5], undefined)], { cost: { monthly: -30, currency: 'USD', priceSource: 'demo', priceDetail: '', caveat: '' } }),
     context: { price: r => ({ monthly: -60 * ((r.containers[0].cpuRequest?.from ?? 0) - (r.containers[0].cpuRequest?.to ?? 0)), currency: 'USD' }) },
     verdict: 'rejected',
-    note: /rejected: saves 6\.00 USD\/month, below the 10 USD minimum/,
+    note: /rejected: saves \$6\.00\/month, below the 10 USD minimum/,
     check: () => undefined,
   },
   {

@@ -2,12 +2,12 @@
 // call and warm median) and through the CLI (`rightsizer locate <corpus> --output json`, wall
 // time including Node start-up). Prints measured figures only.
 //
-//   ./node_modules/.bin/node test/gitops/bench-locate.ts [corpus-dir]
+//   npm run bench:locate [-- corpus-dir]
 
 import { spawnSync } from 'node:child_process';
 import path from 'node:path';
-import { locate, readRepoFiles } from '../../src/gitops/index.ts';
-import { repoRoot, sharedDir } from '../helpers/shared.ts';
+import { locate, readRepoFiles } from '../src/gitops/index.ts';
+import { repoRoot, sharedDir } from '../test/helpers/shared.ts';
 
 const dir = process.argv[2] ?? (sharedDir() ? path.join(sharedDir()!, 'corpus/gitops') : undefined);
 if (!dir) {
