@@ -92,8 +92,10 @@ export async function collect(options: CollectOptions = {}): Promise<{ snapshot:
         sources.push({ source: `prometheus:${cluster.name}`, ok: true, detail: `${result.profiles.length} workloads, ${result.queries} queries` });
         for (const w of result.warnings) log(`warning: ${cluster.name}: ${w}`);
       } catch (err) {
-        sources.push({ source: `prometheus:${cluster.name}`, ok: false, error: (err as Error).message });
-        log(`error: ${cluster.name}: ${(err as Error).message}`);
+        // The hint (what to check) travels with the message: the run goes on to the next cluster.
+        const hint = err instanceof UserError && err.hint ? ` (${err.hint})` : '';
+        sources.push({ source: `prometheus:${cluster.name}`, ok: false, error: `${(err as Error).message}${hint}` });
+        log(`error: ${cluster.name}: ${(err as Error).message}${hint}`);
       }
     }
 
@@ -176,6 +178,7 @@ export async function planFromSnapshot(snapshot: Snapshot, options: PlanOptions 
 
   const files = await readRepoFiles(repoDir, { include: config.repository.include, exclude: config.repository.exclude });
   const { edits, unplaced } = planEdits(files, priced, { repository: config.repository, clusters: config.clusters });
+  const failed = snapshot.sources.filter(s => !s.ok).map(s => ({ source: s.source, error: s.error ?? 'failed' }));
   options.log?.(`planned ${edits.length} file edits for ${priced.filter(r => r.status === 'ok').length} workloads`);
 
   return {
@@ -186,6 +189,7 @@ export async function planFromSnapshot(snapshot: Snapshot, options: PlanOptions 
     unplaced,
     prices: snapshot.prices,
     totals: planTotals(priced, new Set(edits.flatMap(e => e.recommendations)), snapshot),
+    ...(failed.length ? { failedSources: failed } : {}),
   };
 }
 

@@ -5,7 +5,7 @@ import { appendFileSync, writeFileSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { InputError, UserError } from '../core/errors.ts';
-import type { Plan } from '../core/plan.ts';
+import { failedSourcesError, type Plan } from '../core/plan.ts';
 import { buildPlan, pullRequestBodies } from '../cli/commands/plan.ts';
 import { recommendationTable } from '../cli/render-plan.ts';
 import { formatMoney } from '../core/money.ts';
@@ -72,6 +72,7 @@ export function jobSummary(plan: Plan, prUrls: string[]): string {
     ...rows,
     '',
     ...prUrls.map(u => `Pull request: ${u}`),
+    ...(plan.failedSources ?? []).map(f => `**Failed source** \`${f.source}\`: ${f.error}`),
     '',
     '<details><summary>Recommendations (text)</summary>',
     '',
@@ -149,6 +150,10 @@ export async function run(env: Env = process.env): Promise<number> {
       for (const b of await pullRequestBodies(plan, opts)) log(`would open ${b.branch}: ${b.title}`);
     }
     if (env.GITHUB_STEP_SUMMARY) appendFileSync(env.GITHUB_STEP_SUMMARY, jobSummary(plan, prUrls));
+    if (plan.failedSources?.length) {
+      for (const f of plan.failedSources) process.stdout.write(`::error title=rightsizer: ${escapeProperty(f.source)}::${escapeData(f.error)}\n`);
+      throw new UserError(failedSourcesError(plan.failedSources));
+    }
     return 0;
   } catch (err) {
     process.stdout.write(annotate(err));

@@ -47,7 +47,8 @@ const HEADERS: Row = { workload: 'WORKLOAD', container: 'CONTAINER', cpu: 'CPU R
 
 export function recommendationTable(plan: Plan, color: boolean): string {
   const recs = plan.recommendations.filter(r => r.status !== 'no-change');
-  if (recs.length === 0) return 'No changes recommended: every workload is within its calm band.\n';
+  const failed = (plan.failedSources ?? []).map(f => `${paint('failed:', 'red', color)} ${f.source}: ${f.error}\n`).join('');
+  if (recs.length === 0) return failed ? `${failed}No changes recommended from the sources that answered.\n` : 'No changes recommended: every workload is within its calm band.\n';
   const rows = recs.flatMap(rowsOf);
   const keys = Object.keys(HEADERS) as Array<keyof Row>;
   const width = (k: keyof Row) => Math.max(...[HEADERS, ...rows].map(r => r[k].length));
@@ -58,7 +59,7 @@ export function recommendationTable(plan: Plan, color: boolean): string {
     return r.monthly.startsWith('−') ? text.replace(r.monthly, paint(r.monthly, 'green', color)) : text;
   });
   const total = formatMoney(plan.totals.monthly, plan.totals.currency);
-  return [paint(line(HEADERS), 'bold', color), ...body, '',
+  return failed + [paint(line(HEADERS), 'bold', color), ...body, '',
     `${plan.totals.workloads} workloads to change across ${plan.totals.clouds.join(', ') || 'no clouds'}: ${paint(`${total}/month`, 'bold', color)} (realised when nodes scale down).`,
   ].join('\n') + '\n';
 }

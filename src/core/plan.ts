@@ -23,4 +23,21 @@ export interface Plan {
   unplaced: Unplaced[];
   prices: UnitPrice[];
   totals: PlanTotals;
+  /**
+   * Sources that could not be read (a cluster's Prometheus, a billing API). Their workloads are
+   * missing or unpriced, so the plan is partial: `plan` exits 1 and `pr` changes no pull request.
+   * Absent when every source answered.
+   */
+  failedSources?: FailedSource[];
+}
+
+export interface FailedSource {
+  source: string;
+  error: string;
+}
+
+/** One line per failed source, for the end of a run. */
+export function failedSourcesError(failed: FailedSource[]): string {
+  const names = failed.map(f => f.source).join(', ');
+  return `${failed.length === 1 ? 'a source' : `${failed.length} sources`} could not be read (${names}), so this plan leaves out or does not price their workloads`;
 }

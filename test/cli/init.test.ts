@@ -39,3 +39,12 @@ test('the GitHub repository is read from https, ssh and scp-like remotes', () =>
   assert.equal(githubRepoFromRemote('git@github.com:acme/gitops.git'), 'acme/gitops');
   assert.equal(githubRepoFromRemote(undefined), undefined);
 });
+
+test('init guesses each cluster\'s cloud from its name, and says when it could not', async () => {
+  const { initConfigText } = await import('../../src/cli/commands/init.ts');
+  const text = initConfigText({ baseBranch: 'main', clusters: ['prod-gke', 'eks-staging', 'aks-weu', 'dc1'] });
+  const config = await parseConfig('rightsizer.yaml', text);
+  assert.deepEqual(config.clusters.map(c => [c.name, c.cloud]), [['prod-gke', 'gcp'], ['eks-staging', 'aws'], ['aks-weu', 'azure'], ['dc1', 'aws']]);
+  assert.match(text, /- name: dc1\n {4}cloud: aws +# aws \| gcp \| azure \| on-prem \(check\)/);
+  assert.match(text, /- name: prod-gke\n {4}cloud: gcp +# .*\(guessed from the name\)/);
+});

@@ -43,15 +43,25 @@ export function destinationsIn(files: Array<{ path: string; text: string }>): st
   return [...found].sort();
 }
 
+/** The cloud a cluster's name suggests (prod-gke, eks-prod, aks-weu…), else aws to be checked. */
+export function cloudFromName(name: string): { cloud: 'aws' | 'gcp' | 'azure'; region: string; tagKey: string; guessed: boolean } {
+  const words = name.toLowerCase().split(/[^a-z0-9]+/);
+  if (words.some(w => w === 'gke' || w === 'gcp' || w === 'google')) return { cloud: 'gcp', region: 'europe-west1', tagKey: 'goog-k8s-cluster-name', guessed: true };
+  if (words.some(w => w === 'aks' || w === 'azure')) return { cloud: 'azure', region: 'westeurope', tagKey: 'aks-cluster', guessed: true };
+  const eks = words.some(w => w === 'eks' || w === 'aws');
+  return { cloud: 'aws', region: 'us-east-1', tagKey: 'eks:cluster-name', guessed: eks };
+}
+
 export function initConfigText(info: { github?: string; baseBranch: string; clusters: string[] }): string {
   const clusters = info.clusters.length > 0 ? info.clusters : ['my-cluster'];
   const clusterBlocks = clusters.map(name => {
     const safe = /^[A-Za-z0-9][A-Za-z0-9_.-]*$/.test(name) ? name : 'my-cluster';
     const alias = safe === name ? '' : `\n    aliases: [${JSON.stringify(name)}]   # how Argo CD names it`;
+    const cloud = cloudFromName(name);
     return `  - name: ${safe}
-    cloud: aws            # aws | gcp | azure | on-prem${alias}
-    # region: us-east-1
-    # billingTag: {key: "eks:cluster-name", value: ${safe}}   # the cost-allocation tag of this cluster
+    cloud: ${cloud.cloud}${' '.repeat(Math.max(1, 14 - cloud.cloud.length))}# aws | gcp | azure | on-prem${cloud.guessed ? ' (guessed from the name)' : ' (check)'}${alias}
+    # region: ${cloud.region}
+    # billingTag: {key: "${cloud.tagKey}", value: ${safe}}   # the cost-allocation tag of this cluster
     prometheus:
       url: http://prometheus.monitoring.svc:9090   # or AMP / Google Managed Prometheus / Azure Monitor
       auth: {type: none}  # basic (usernameEnv, passwordEnv) | bearer (tokenEnv) | sigv4 (region) | google | azure

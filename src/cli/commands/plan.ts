@@ -3,7 +3,7 @@
 
 import type { Command } from 'commander';
 import { EXIT, UserError } from '../../core/errors.ts';
-import type { Plan } from '../../core/plan.ts';
+import { failedSourcesError, type Plan } from '../../core/plan.ts';
 import { formatJson, paint, useColor } from '../output.ts';
 import { planDiff, recommendationTable, unplacedText } from '../render-plan.ts';
 
@@ -80,6 +80,10 @@ Examples:
           process.stdout.write(diff ? `${paint('Diff of the files it would change:', 'bold', color)}\n\n${diff}\n` : 'No file would change.\n');
           for (const b of bodies) process.stdout.write(`${paint(`Pull request it would open on ${b.branch}: ${b.title}`, 'bold', color)}\n\n${b.body}\n`);
         }
+      }
+      if (plan.failedSources?.length) {
+        // The plan is printed, but a partial one must not pass for a clean run on a cron.
+        throw new UserError(failedSourcesError(plan.failedSources), { hint: 'see the failed: lines above for each source; fix its endpoint or credentials and run again' });
       }
       if (opts.detailedExitcode && plan.edits.length > 0) process.exitCode = EXIT.changes;
     });

@@ -6,7 +6,7 @@ import path from 'node:path';
 import { readFile } from 'node:fs/promises';
 import type { Command } from 'commander';
 import { EXIT, UserError } from '../../core/errors.ts';
-import { PLAN_SCHEMA_VERSION, type Plan } from '../../core/plan.ts';
+import { PLAN_SCHEMA_VERSION, failedSourcesError, type Plan } from '../../core/plan.ts';
 import { formatJson, paint, useColor } from '../output.ts';
 import { buildPlan } from './plan.ts';
 import type { DeliveryResult } from '../../deliver/index.ts';
@@ -91,6 +91,10 @@ export async function deliverFromPlan(plan: Plan | undefined, opts: DeliverFromP
   if (!githubRepo) throw new UserError('which GitHub repository? pass --github-repo OWNER/NAME or set repository.github in the configuration', { exitCode: EXIT.usage });
 
   const toDeliver = plan ?? await buildPlan({ demo: opts.demo, snapshot: opts.snapshot, repoDir, config: opts.config, quiet: opts.quiet }, opts.log);
+  if (toDeliver.failedSources?.length) {
+    // A partial plan would drop the missing clusters' changes from open pull requests.
+    throw new UserError(`no pull request was changed: ${failedSourcesError(toDeliver.failedSources)}`, { hint: toDeliver.failedSources.map(f => `${f.source}: ${f.error}`).join('; ') });
+  }
   const token = opts.token || env.GITHUB_TOKEN || undefined;
   const app = token ? undefined
     : opts.appId && opts.appPrivateKey ? { appId: opts.appId, privateKey: opts.appPrivateKey.replace(/\\n/g, '\n') }

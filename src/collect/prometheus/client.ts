@@ -203,7 +203,7 @@ export class PrometheusClient {
       } catch { /* not JSON: quote the text */ }
       const retryable = res.status === 429 || res.status >= 500 || errorType === 'timeout';
       const hint = res.status === 401 || res.status === 403 ? 'check prometheus.auth and the credentials it names'
-        : res.status === 422 ? 'lower prometheus.stepSeconds, or raise Prometheus --query.max-samples'
+        : res.status === 422 ? 'raise prometheus.stepSeconds (fewer points per query), or raise Prometheus --query.max-samples'
           : undefined;
       throw new PrometheusQueryError(
         `Prometheus at ${safeUrl(this.baseUrl)} answered HTTP ${res.status}${errorType ? ` (${errorType})` : ''} to the ${label} query: ${JSON.stringify(message)} — query: ${shortQuery(params.query)}`,
