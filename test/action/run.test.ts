@@ -13,28 +13,8 @@ import { makeGitFixture } from '../helpers/git-fixture.ts';
 
 const bundle = path.join(repoRoot, 'dist/index.js');
 
-export function runAction(inputs: Record<string, string>, extraEnv: Record<string, string> = {}) {
-  const dir = mkdtempSync(path.join(os.tmpdir(), 'rightsizer-action-'));
-  const files = { output: path.join(dir, 'output'), summary: path.join(dir, 'summary') };
-  writeFileSync(files.output, '');
-  writeFileSync(files.summary, '');
-  const env: Record<string, string> = {
-    PATH: process.env.PATH ?? '', HOME: process.env.HOME ?? dir,
-    GITHUB_ACTIONS: 'true', GITHUB_WORKSPACE: repoRoot, GITHUB_REPOSITORY: 'example/platform-gitops',
-    GITHUB_OUTPUT: files.output, GITHUB_STEP_SUMMARY: files.summary, RUNNER_TEMP: dir,
-    ...extraEnv,
-  };
-  for (const [k, v] of Object.entries(inputs)) env[`INPUT_${k.toUpperCase()}`] = v;
-  const r = spawnSync(process.execPath, [bundle], { cwd: repoRoot, env, encoding: 'utf8', maxBuffer: 64 * 2 ** 20 });
-  const outputs: Record<string, string> = {};
-  const text = readFileSync(files.output, 'utf8');
-  for (const m of text.matchAll(/^([\w-]+)<<(\S+)\n([\s\S]*?)\n\2$/gm)) outputs[m[1]] = m[3];
-  const summary = readFileSync(files.summary, 'utf8');
-  return { ...r, outputs, summary, dir, cleanup: () => rmSync(dir, { recursive: true, force: true }) };
-}
-
-test('plan mode on the demo writes outputs, a job summary, and the same plan as the CLI', () => {
-  const run = runAction({ mode: 'plan', demo: 'true', 'dry-run': 'true' });
+test('plan mode on the demo writes outputs, a job summary, and the same plan as the CLI', async () => {
+  const run = await runAction({ mode: 'plan', demo: 'true', 'dry-run': 'true' });
   try {
     assert.equal(run.status, 0, run.stdout + run.stderr);
     assert.ok(Number(run.outputs.recommendations) >= 5, JSON.stringify(run.outputs));
@@ -49,8 +29,8 @@ test('plan mode on the demo writes outputs, a job summary, and the same plan as 
   }
 });
 
-test('secret inputs are masked and a bad input becomes an error annotation', () => {
-  const run = runAction({ mode: 'deploy', 'github-token': 'ghp_MASKME1234567890' });
+test('secret inputs are masked and a bad input becomes an error annotation', async () => {
+  const run = await runAction({ mode: 'deploy', 'github-token': 'ghp_MASKME1234567890' });
   try {
     assert.equal(run.status, 1);
     assert.match(run.stdout, /^::add-mask::ghp_MASKME1234567890$/m);
@@ -60,10 +40,10 @@ test('secret inputs are masked and a bad input becomes an error annotation', () 
   }
 });
 
-test('a configuration error is annotated on its file and line', () => {
+test('a configuration error is annotated on its file and line', async () => {
   const dir = mkdtempSync(path.join(os.tmpdir(), 'rightsizer-action-config-'));
   writeFileSync(path.join(dir, 'rightsizer.yaml'), 'clusters:\n  - name: prod\n    cloud: moon\n    prometheus: {url: http://127.0.0.1:1}\n');
-  const run = runAction({ mode: 'plan', config: path.join(dir, 'rightsizer.yaml') });
+  const run = await runAction({ mode: 'plan', config: path.join(dir, 'rightsizer.yaml') });
   try {
     assert.equal(run.status, 1);
     assert.match(run.stdout, /^::error file=.*rightsizer\.yaml,line=3,col=\d+::/m);
@@ -73,8 +53,11 @@ test('a configuration error is annotated on its file and line', () => {
   }
 });
 
-/** runAction, but asynchronous: the fake GitHub lives in this process and must keep answering. */
-async function runActionAsync(inputs: Record<string, string>, extraEnv: Record<string, string> = {}) {
+/**
+ * Runs dist/index.js as the runner does: INPUT_* and GITHUB_* in the environment, outputs and the
+ * job summary in files. Asynchronous, so a fake GitHub in this process keeps answering.
+ */
+async function runAction(inputs: Record<string, string>, extraEnv: Record<string, string> = {}) {
   const dir = mkdtempSync(path.join(os.tmpdir(), 'rightsizer-action-'));
   const files = { output: path.join(dir, 'output'), summary: path.join(dir, 'summary') };
   writeFileSync(files.output, '');
@@ -105,7 +88,7 @@ test('pr mode on the demo opens one pull request against the local bare repo and
   const gh = await startFakeGitHub({ repo: 'example/platform-gitops', bareDir: fx.bare, token: TOKEN });
   try {
     const inputs = { mode: 'pr', demo: 'true', 'repo-dir': fx.checkout, 'github-token': TOKEN, 'github-api-url': gh.apiUrl, 'github-repo': 'example/platform-gitops' };
-    const first = await runActionAsync(inputs);
+    const first = await runAction(inputs);
     try {
       assert.equal(first.status, 0, first.stdout + first.stderr);
       assert.match(first.outputs['pr-url'], /^http:\/\/127\.0\.0\.1:\d+\/example\/platform-gitops\/pull\/1$/);
@@ -118,7 +101,7 @@ test('pr mode on the demo opens one pull request against the local bare repo and
       first.cleanup();
     }
     const sha = fx.branchSha('rightsizer/all');
-    const second = await runActionAsync(inputs);
+    const second = await runAction(inputs);
     try {
       assert.equal(second.status, 0, second.stdout + second.stderr);
       assert.equal(fx.branchSha('rightsizer/all'), sha, 'nothing changed: nothing pushed');
@@ -135,7 +118,7 @@ test('pr mode on the demo opens one pull request against the local bare repo and
 });
 
 test('report mode on the demo writes the cost report to the job summary and as JSON', async () => {
-  const run = await runActionAsync({ mode: 'report', demo: 'true' });
+  const run = await runAction({ mode: 'report', demo: 'true' });
   try {
     assert.equal(run.status, 0, run.stdout + run.stderr);
     const report = JSON.parse(readFileSync(run.outputs['report-file'], 'utf8'));

@@ -10,6 +10,7 @@ import { groupPlan } from '../../src/deliver/group.ts';
 import { fileSlackState, memorySlackState, notifySlack, SLACK_LIMITS, slackMessage, type SlackEvent } from '../../src/deliver/slack.ts';
 import { largePlan, plan, recommendation } from '../helpers/plan-builder.ts';
 import { demoPlan } from './fixtures/demo-plan.ts';
+import { readBody } from '../helpers/fake-github.ts';
 
 const TOKEN = 'xoxb-test-token-0000000000';
 const HOOK_PATH = '/services/T000/B000/secretsecretsecret';
@@ -19,15 +20,6 @@ let server: Server;
 let base = '';
 const received: Received[] = [];
 let nextTs = 1;
-
-function readBody(req: IncomingMessage): Promise<string> {
-  return new Promise((resolve, reject) => {
-    const chunks: Buffer[] = [];
-    req.on('data', c => chunks.push(c));
-    req.on('end', () => resolve(Buffer.concat(chunks).toString('utf8')));
-    req.on('error', reject);
-  });
-}
 
 before(async () => {
   server = createServer(async (req, res) => {

@@ -136,7 +136,8 @@ function git(dir: string, args: string[], input?: string, env: Record<string, st
   return execFileSync('git', args, { cwd: dir, input, encoding: 'utf8', env: { ...process.env, ...env }, stdio: ['pipe', 'pipe', 'pipe'] }).trim();
 }
 
-function readBody(req: IncomingMessage): Promise<string> {
+/** The whole body of a request to a local test server, as text. */
+export function readBody(req: IncomingMessage): Promise<string> {
   return new Promise((resolve, reject) => {
     const chunks: Buffer[] = [];
     req.on('data', c => chunks.push(c));
