@@ -130,6 +130,27 @@ function sum(values: Array<number | undefined>): number {
   return s;
 }
 
+/**
+ * With fewer pods each carries `share` times today's load: CPU scales with it; memory is assumed
+ * to scale too, but never above today's request (much of a pod's memory does not follow load).
+ */
+function resizeForShare(plans: ContainerPlan[], share: number, notes: string[]): void {
+  for (const p of plans) {
+    const cpu = p.estimate.cpu;
+    if (cpu && p.cpuTo !== undefined) {
+      const carried = roundCpu(cpu.cores * share);
+      if (carried > p.cpuTo) {
+        p.cpuTo = carried;
+        notes.push(`${p.rec.container}: CPU request ${formatCpu(carried)} carries ${share.toFixed(2)}× today's load per pod.`);
+      }
+    }
+    if (p.memTo !== undefined && p.memFrom !== undefined) {
+      const carried = roundMemory(Math.min(p.memFrom, p.memTo * share));
+      if (carried > p.memTo) p.memTo = carried;
+    }
+  }
+}
+
 export function recommendWorkload(profile: UsageProfile, options: EngineOptions): Recommendation {
   const id = workloadId(profile.ref);
   const windowSeconds = options.historyDays * 86400;
@@ -176,22 +197,36 @@ export function recommendWorkload(profile: UsageProfile, options: EngineOptions)
     notes.push(coupling.why + '.');
   }
 
-  for (const p of plans) fillChanges(p, currentOf(p.rec.container), options, notes);
-
-  // Replicas, for scalable workloads without an HPA.
+  // Replicas, for scalable workloads without an HPA: decided with today's pod size, then each pod
+  // is resized for the share of the load it will carry. Pods are only removed (or raised to the
+  // configured floor): adding pods because the request shrank would be circular, since the new
+  // request is already sized to the load a pod carries.
   let replicas: Change | undefined;
   const currentReplicas = profile.current.replicas;
   if (!hpa && SCALABLE.has(profile.ref.kind) && profile.totalCpu && profile.totalCpu.count > 0 && currentReplicas !== undefined && plans.every(p => p.estimate.sufficient)) {
-    const podCpu = sum(plans.map(p => p.cpuTo ?? p.cpuFrom));
-    if (podCpu > 0) {
-      const r = estimateReplicas(DecayingHistogram.fromState(profile.totalCpu), { podCpuRequest: podCpu, targetUtilisation: options.targetUtilisation, minReplicas: options.minReplicas });
+    const podCpuToday = sum(plans.map(p => p.cpuFrom));
+    if (podCpuToday > 0) {
+      const r = estimateReplicas(DecayingHistogram.fromState(profile.totalCpu), { podCpuRequest: podCpuToday, targetUtilisation: options.targetUtilisation, minReplicas: options.minReplicas });
+      const floor = Math.max(1, options.minReplicas ?? 1);
       // Lower slowly: at most half the pods go in one run.
-      const to = r.replicas < currentReplicas ? Math.max(r.replicas, Math.ceil(currentReplicas / 2)) : r.replicas;
-      if (to !== currentReplicas) replicas = { from: currentReplicas, to };
-      for (const p of plans) p.rec.evidence.replicas = { demandP95Cores: r.demandP95Cores, targetUtilisation: options.targetUtilisation, why: r.why };
-      notes.push(`Replicas: ${r.why}` + (to !== r.replicas ? `; lowered to ${to} this run (at most half the pods per run).` : '.'));
+      const to = r.replicas < currentReplicas ? Math.max(r.replicas, Math.ceil(currentReplicas / 2)) : Math.max(currentReplicas, floor);
+      let why = r.why;
+      if (to < currentReplicas) {
+        replicas = { from: currentReplicas, to };
+        why += to !== r.replicas ? `; lowered to ${to} this run (at most half the pods per run)` : '';
+        resizeForShare(plans, currentReplicas / to, notes);
+      } else if (to > currentReplicas) {
+        replicas = { from: currentReplicas, to };
+        why = `raised to the floor of ${to} replicas`;
+      } else if (r.replicas > currentReplicas) {
+        why += `; kept at ${currentReplicas}: pods are not added to a workload without an HPA (its request grows instead)`;
+      }
+      for (const p of plans) p.rec.evidence.replicas = { demandP95Cores: r.demandP95Cores, targetUtilisation: options.targetUtilisation, why };
+      notes.push(`Replicas: ${why}.`);
     }
   }
+
+  for (const p of plans) fillChanges(p, currentOf(p.rec.container), options, notes);
 
   const containers = plans.map(p => p.rec);
   for (const p of plans) {

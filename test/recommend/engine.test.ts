@@ -135,20 +135,37 @@ test('keepCpuLimitRatio keeps the file limit/request ratio', () => {
   assert.equal(d.cpuLimit, undefined);
 });
 
-test('replicas without an HPA: P95 demand at the target utilisation plus one spare pod, with a floor', () => {
+test('replicas without an HPA: an over-replicated workload loses pods, and each pod is sized for its new share', () => {
   const rnd = seeded(21);
-  // 8 pods, each ~0.25 cores: total ~2 cores; new request ~0.26 → 2 / (0.26 × 0.7) → 11 + 1 spare.
+  // 8 pods of 1 core each carry ~2 cores: 2 / (1 × 0.7) → 3 pods + 1 spare = 4, and 4 is half of 8.
   const p = makeProfile({ days: 14, cpu: () => 0.25 + 0.01 * rnd(), memory: () => 200 * MIB, pods: 8, replicas: 8, current: { requests: { cpuCores: 1, memoryBytes: 256 * MIB }, limits: { memoryBytes: 256 * MIB } } });
   const r = recommendWorkload(p, OPTIONS);
-  assert.ok(r.replicas, 'replicas change');
-  const podCpu = r.containers[0].cpuRequest!.to!;
   const demand = r.containers[0].evidence.replicas!.demandP95Cores;
-  assert.equal(r.replicas!.to, Math.ceil(demand / (podCpu * 0.7)) + 1);
+  assert.deepEqual(r.replicas, { from: 8, to: Math.ceil(demand / (1 * 0.7)) + 1 });
+  assert.equal(r.replicas!.to, 4);
+  // Each of 4 pods now carries twice a pod's load today (~0.52 cores at P95).
+  const cpu = r.containers[0].cpuRequest!.to!;
+  assert.ok(cpu >= 0.5 && cpu < 1, `per-pod CPU ${cpu} carries twice today's ~0.26`);
+  assert.ok(cpu * r.replicas!.to >= demand, 'the pods together carry the P95 demand');
+  // Memory follows the load but never above today's request per pod.
+  assert.ok(r.containers[0].memoryRequest === undefined || r.containers[0].memoryRequest.to! <= 256 * MIB);
 
-  // A single pod whose request is its P95: 2 pods carry the demand at 70%, plus one spare.
+  // At most half the pods go in one run.
+  const many = makeProfile({ days: 14, cpu: () => 0.05, memory: () => 100 * MIB, pods: 10, replicas: 10, current: { requests: { cpuCores: 1, memoryBytes: 128 * MIB }, limits: { memoryBytes: 128 * MIB } } });
+  assert.deepEqual(recommendWorkload(many, OPTIONS).replicas, { from: 10, to: 5 });
+});
+
+test('replicas without an HPA: pods are never added because requests shrank; only a configured floor raises them', () => {
+  // 3 steady pods at ~58% of a 1-core request: the request shrinks to the usage, the replicas stay.
+  const steady = makeProfile({ days: 14, cpu: () => 0.58, memory: () => 1.3 * GIB, pods: 3, replicas: 3, current: { requests: { cpuCores: 1, memoryBytes: 4 * GIB }, limits: { memoryBytes: 4 * GIB } } });
+  const r = recommendWorkload(steady, OPTIONS);
+  assert.equal(r.replicas, undefined, 'no pods added');
+  assert.ok(r.containers[0].cpuRequest && r.containers[0].cpuRequest.to! < 1);
+  assert.match(r.containers[0].evidence.replicas!.why, /kept at 3: pods are not added/);
+
+  // A single pod stays a single pod, unless a floor (PodDisruptionBudget, policy) asks for more.
   const one = makeProfile({ days: 14, cpu: () => 0.1, memory: () => 100 * MIB, pods: 1, replicas: 1, current: { requests: { cpuCores: 0.1, memoryBytes: 128 * MIB }, limits: { memoryBytes: 128 * MIB } } });
-  assert.deepEqual(recommendWorkload(one, OPTIONS).replicas, { from: 1, to: 3 });
-  // A floor from a PodDisruptionBudget or policy wins when it is higher.
+  assert.equal(recommendWorkload(one, OPTIONS).replicas, undefined);
   assert.deepEqual(recommendWorkload(one, { ...OPTIONS, minReplicas: 4 }).replicas, { from: 1, to: 4 });
 });
 

@@ -1,8 +1,9 @@
 // Replicas and HPA coupling.
 //
-// Without an HPA: enough pods that the P95 of the workload's total CPU demand fits at the target
-// utilisation of the (new) per-pod request, plus one spare pod so that losing a pod (a rollout,
-// a node drain) does not overload the rest.
+// Without an HPA: enough of today's pods that the P95 of the workload's total CPU demand fits at
+// the target utilisation of today's per-pod request, plus one spare pod so that losing a pod (a
+// rollout, a node drain) does not overload the rest. Fewer pods than today means the workload is
+// over-replicated; the caller then resizes each pod for its larger share of the load.
 //
 // With an HPA scaling on CPU or memory utilisation, the HPA keeps usage / request near its
 // target. Shrinking the request alone makes it add pods until usage per pod shrinks too, and the
@@ -42,7 +43,7 @@ export function estimateReplicas(
   const forDemand = perPod > 0 ? Math.ceil(demand / perPod - 1e-9) : 1;
   const floor = Math.max(1, options.minReplicas ?? 1);
   const replicas = Math.max(floor, Math.max(1, forDemand) + rules.sparePods);
-  const why = `P${Math.round(rules.demandPercentile * 100)} of total CPU demand ${formatCpu(demand)} at ${Math.round(options.targetUtilisation * 100)}% of ${formatCpu(options.podCpuRequest)} per pod needs ${Math.max(1, forDemand)} pod(s), plus ${rules.sparePods} spare` +
+  const why = `P${Math.round(rules.demandPercentile * 100)} of total CPU demand ${formatCpu(demand)} at ${Math.round(options.targetUtilisation * 100)}% of ${formatCpu(options.podCpuRequest)} per pod (today's request) needs ${Math.max(1, forDemand)} pod(s), plus ${rules.sparePods} spare` +
     (replicas === floor && floor > 1 ? `; floor of ${floor}` : '');
   return { replicas, demandP95Cores: demand, why };
 }
