@@ -9,19 +9,7 @@
 
 import { readFileSync } from 'node:fs';
 import path from 'node:path';
-
-interface Req {
-  method: string;
-  url: URL;
-  headers: Record<string, string | string[] | undefined>;
-  body: string;
-}
-
-interface Res {
-  status: number;
-  headers: Record<string, string>;
-  body: string | Buffer;
-}
+import type { ReplayHandler, ReplayRequest, ReplayResponse } from './replay-server.ts';
 
 interface Recording {
   status: number;
@@ -39,7 +27,7 @@ export function canonicalJson(value: unknown): string {
   return JSON.stringify(sort(value));
 }
 
-export function billingReplayHandler(fixturesDir: string): (req: Req) => Res | undefined {
+export function billingReplayHandler(fixturesDir: string): ReplayHandler {
   const cache = new Map<string, Recording[]>();
   const index = (cloud: string): Recording[] => {
     let list = cache.get(cloud);
@@ -49,12 +37,12 @@ export function billingReplayHandler(fixturesDir: string): (req: Req) => Res | u
     }
     return list;
   };
-  const reply = (cloud: string, rec: Recording, contentType: string): Res => ({
+  const reply = (cloud: string, rec: Recording, contentType: string): ReplayResponse => ({
     status: rec.status,
     headers: { 'content-type': contentType },
     body: readFileSync(path.join(fixturesDir, cloud, rec.file)),
   });
-  const miss = (cloud: string, what: string, contentType: string, body: unknown): Res => ({
+  const miss = (cloud: string, what: string, contentType: string, body: unknown): ReplayResponse => ({
     status: 400,
     headers: { 'content-type': contentType },
     body: JSON.stringify(body ?? { error: `no ${cloud} recording for ${what}` }),
@@ -67,7 +55,7 @@ export function billingReplayHandler(fixturesDir: string): (req: Req) => Res | u
     }
   };
 
-  return (req: Req): Res | undefined => {
+  return (req: ReplayRequest): ReplayResponse | undefined => {
     const p = req.url.pathname;
     if (p === '/aws' || p.startsWith('/aws/')) {
       const target = String(req.headers['x-amz-target'] ?? '');

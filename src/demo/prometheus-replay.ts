@@ -5,21 +5,9 @@
 import { existsSync, readFileSync } from 'node:fs';
 import path from 'node:path';
 import { gunzipSync } from 'node:zlib';
+import type { ReplayHandler, ReplayResponse } from './replay-server.ts';
 
 const PREFIX = '/prometheus';
-
-interface ReplayRequest {
-  method: string;
-  url: URL;
-  headers: Record<string, string | string[] | undefined>;
-  body: string;
-}
-
-interface ReplayResponse {
-  status: number;
-  headers: Record<string, string>;
-  body: string | Buffer;
-}
 
 /** The request's identity: API path and the parameters that decide the answer (not timeout or stats). */
 export function replayKey(method: string, url: URL, body: string): string {
@@ -35,7 +23,7 @@ function json(status: number, value: unknown): ReplayResponse {
   return { status, headers: { 'content-type': 'application/json' }, body: JSON.stringify(value) };
 }
 
-export function prometheusReplayHandler(fixturesDir: string): (req: ReplayRequest) => ReplayResponse | undefined {
+export function prometheusReplayHandler(fixturesDir: string): ReplayHandler {
   let index: Record<string, string> | undefined;
   const load = () => {
     if (index) return index;

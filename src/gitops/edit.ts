@@ -154,13 +154,7 @@ function insertUnder(source: Source, pair: Pair, tree: Tree): TextChange[] {
       }
       return [{ start: open + 1, end: close, text: renderFlow(tree) }];
     }
-    // Block map: a new line after its last entry, at its entries' indentation.
-    const first = value.items[0];
-    const last = value.items[value.items.length - 1];
-    const indent = columnOf(source, (first.key as { range: number[] }).range[0]);
-    const lastEnd = (last.value as { range?: number[] } | null)?.range?.[1] ?? (last.key as { range: number[] }).range[1];
-    const at = lineEndInFile(source, lastEnd);
-    return [{ start: at, end: at, text: `${eol}${renderBlock(tree, indent, step, eol)}` }];
+    return appendToBlockMap(source, value, tree, step, eol);
   }
   if (value === null || (isScalar(value) && (value.value === null || value.value === ''))) {
     // `resources:` with nothing after it.
@@ -183,6 +177,11 @@ function insertIntoMap(source: Source, map: YAMLMap, tree: Tree): TextChange[] {
     while (/\s/.test(text[p - 1])) p--;
     return [{ start: p, end: p, text: `, ${renderFlow(tree)}` }];
   }
+  return appendToBlockMap(source, map, tree, step, eol);
+}
+
+/** Block map: new lines after its last entry, at its entries' indentation. */
+function appendToBlockMap(source: Source, map: YAMLMap, tree: Tree, step: number, eol: string): TextChange[] {
   const first = map.items[0];
   const last = map.items[map.items.length - 1];
   const indent = columnOf(source, (first.key as { range: number[] }).range[0]);
