@@ -27,6 +27,8 @@ export interface CommitInfo {
   parents: string[];
   authorName: string;
   authorEmail: string;
+  /** The full commit message. */
+  message: string;
 }
 
 /** Environment variables a git child must not inherit: prompts and config injected from outside. */
@@ -133,9 +135,9 @@ export class GitRepo {
   }
 
   async commitInfo(sha: string): Promise<CommitInfo> {
-    const out = await this.run(['show', '-s', '--format=%H%n%T%n%P%n%an%n%ae', sha]);
-    const [full, tree, parents, authorName, authorEmail] = out.replace(/\n$/, '').split('\n');
-    return { sha: full, tree, parents: parents ? parents.split(' ') : [], authorName, authorEmail };
+    const out = await this.run(['show', '-s', '--format=%H%n%T%n%P%n%an%n%ae%n%B', sha]);
+    const [full, tree, parents, authorName, authorEmail, ...message] = out.split('\n');
+    return { sha: full, tree, parents: parents ? parents.split(' ') : [], authorName, authorEmail, message: message.join('\n') };
   }
 
   /** Commits reachable from head and not from base. */
@@ -182,7 +184,7 @@ export class GitRepo {
    * One commit on top of `parent` whose tree is parent's tree with `files` replaced. Written
    * with a temporary index, so the checkout's own index and working tree are not touched.
    */
-  async buildCommit(input: { parent: string; files: Record<string, string>; message: string; author: GitIdentity; committer: GitIdentity; date: Date }): Promise<{ commit: string; tree: string }> {
+  async buildCommit(input: { parent: string; files: Record<string, string>; message: (tree: string) => string; author: GitIdentity; committer: GitIdentity; date: Date }): Promise<{ commit: string; tree: string }> {
     const dir = await mkdtemp(path.join(tmpdir(), 'rightsizer-index-'));
     try {
       const indexEnv = { GIT_INDEX_FILE: path.join(dir, 'index') };
@@ -196,7 +198,7 @@ export class GitRepo {
       await this.run(['update-index', '--add', ...paths.flatMap((p, i) => ['--cacheinfo', `${modes.get(p) ?? '100644'},${blobs[i]},${p}`])], indexEnv);
       const tree = (await this.run(['write-tree'], indexEnv)).trim();
       const messageFile = path.join(dir, 'message');
-      await writeFile(messageFile, input.message);
+      await writeFile(messageFile, input.message(tree));
       const date = input.date.toISOString();
       const commit = (await this.run(['commit-tree', tree, '-p', input.parent, '-F', messageFile], {
         GIT_AUTHOR_NAME: input.author.name, GIT_AUTHOR_EMAIL: input.author.email, GIT_AUTHOR_DATE: date,

@@ -11,7 +11,7 @@ import { UserError, EXIT } from '../core/errors.ts';
 import type { Plan } from '../core/plan.ts';
 import type { Confidence } from '../core/types.ts';
 import { unifiedDiff } from '../core/unified-diff.ts';
-import { DEFAULT_BOT_IDENTITY, GitRepo, type GitIdentity } from './git.ts';
+import { DEFAULT_BOT_IDENTITY, GitRepo, type CommitInfo, type GitIdentity } from './git.ts';
 import { bodyWithMarker, bodyWithoutMarker, editedByHuman, GitHubRepo, readMarker, sha256, type GitHubTimings, type PullSummary } from './github.ts';
 import { groupPlan, sanitiseBranchPrefix } from './group.ts';
 import { renderPullRequestBody } from './pr-body.ts';
@@ -87,9 +87,29 @@ export function isDraft(group: PullRequestGroup, below: Confidence | undefined):
   return group.recommendations.some(r => CONFIDENCE_RANK[r.confidence] < CONFIDENCE_RANK[below]);
 }
 
-function commitMessage(group: PullRequestGroup, digest: string): string {
+/**
+ * The commit message records the tree the bot built (a commit cannot name its own sha, but it
+ * can name its tree): a branch whose tree is not the recorded one was changed by someone else.
+ */
+function commitMessage(group: PullRequestGroup, digest: string, tree: string): string {
   const files = group.edits.map(e => `- ${e.path}`).join('\n');
-  return `${group.title}\n\nFiles:\n${files}\n\nRightsizer-Group: ${group.key}\nRightsizer-Digest: ${digest}\n`;
+  return `${group.title}\n\nFiles:\n${files}\n\nRightsizer-Group: ${group.key}\nRightsizer-Digest: ${digest}\nRightsizer-Tree: ${tree}\n`;
+}
+
+/**
+ * Why the branch is not rightsizer's to overwrite, or undefined when its head is exactly the
+ * commit rightsizer pushed: one commit over the base whose tree is the one its message records.
+ * Amend, rebase, squash and force-push all change the tree (or drop the record), whoever the
+ * author claims to be.
+ */
+export function foreignReason(branch: string, baseBranch: string, remote: CommitInfo, ahead: number, identity: GitIdentity): string | undefined {
+  const recorded = /^Rightsizer-Tree: ([0-9a-f]{40,64})$/m.exec(remote.message)?.[1];
+  const short = remote.sha.slice(0, 12);
+  if (remote.authorEmail.toLowerCase() !== identity.email.toLowerCase()) return `the latest commit on ${branch} (${short}) was made by ${remote.authorName}, not rightsizer`;
+  if (ahead > 1) return `${branch} has ${ahead} commits over ${baseBranch}, and rightsizer only ever makes one`;
+  if (!recorded) return `the latest commit on ${branch} (${short}) does not carry the tree rightsizer records when it pushes`;
+  if (recorded !== remote.tree) return `${branch} (${short}) is not the commit rightsizer pushed: its content was changed (amended, rebased or force-pushed)`;
+  return undefined;
 }
 
 function handsOffComment(branch: string, reason: string): string {
@@ -183,9 +203,7 @@ async function deliver(plan: Plan, options: DeliverOptions, redactor: Redactor, 
     const remote = remoteSha ? await git.commitInfo(remoteSha) : undefined;
     if (remote) {
       const ahead = await git.countCommits(baseRef, remote.sha);
-      const foreign = remote.authorEmail.toLowerCase() !== identity.email.toLowerCase()
-        ? `the latest commit on ${group.branch} (${remote.sha.slice(0, 12)}) was made by ${remote.authorName}, not rightsizer`
-        : ahead > 1 ? `${group.branch} has ${ahead} commits over ${options.baseBranch}, and rightsizer only ever makes one` : undefined;
+      const foreign = foreignReason(group.branch, options.baseBranch, remote, ahead, identity);
       if (foreign) {
         if (open && github && !dryRun) {
           const already = (await github.commentBodies(open.number)).some(b => b.includes(HANDS_OFF_MARKER));
@@ -213,7 +231,7 @@ async function deliver(plan: Plan, options: DeliverOptions, redactor: Redactor, 
       continue;
     }
 
-    const { commit, tree } = await git.buildCommit({ parent: baseSha, files, message: commitMessage(group, digest), author: identity, committer: identity, date: now });
+    const { commit, tree } = await git.buildCommit({ parent: baseSha, files, message: tree => commitMessage(group, digest, tree), author: identity, committer: identity, date: now });
 
     // 4. The scope guard: only the plan's files, only the values accepted recommendations asked for.
     const problems = await checkScope({ git, base: baseSha, commit, group, before, after: files, repoDir: options.repoDir });
@@ -250,7 +268,7 @@ async function deliver(plan: Plan, options: DeliverOptions, redactor: Redactor, 
         for (const p of Object.keys(files).sort()) blobs.push({ path: p, mode: await git.fileMode(baseSha, p), sha: await gh.createBlob(files[p]) });
         const apiTree = await gh.createTree(baseTree, blobs);
         if (apiTree !== tree) throw new UserError(`GitHub built tree ${apiTree} for ${group.branch}, but the checked change is tree ${tree}; nothing was pushed`);
-        const signed = await gh.createCommit({ message: commitMessage(group, digest), tree: apiTree, parent: baseSha, author: { ...identity, date: now.toISOString() } });
+        const signed = await gh.createCommit({ message: commitMessage(group, digest, apiTree), tree: apiTree, parent: baseSha, author: { ...identity, date: now.toISOString() } });
         log(`pushing signed commit ${signed.slice(0, 12)} to ${group.branch} through the GitHub API`);
         await gh.setBranch(group.branch, signed, remoteSha);
         await git.fetchBranch(group.branch);
