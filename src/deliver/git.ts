@@ -145,11 +145,15 @@ export class GitRepo {
     return Number((await this.run(['rev-list', '--count', `${base}..${head}`])).trim());
   }
 
-  /** A file's text at a commit, or undefined when the commit has no such file. */
-  async readFile(commit: string, file: string): Promise<string | undefined> {
+  /** A file's bytes at a commit, or undefined when the commit has no such file. */
+  async readBytes(commit: string, file: string): Promise<Buffer | undefined> {
     const exists = (await this.run(['ls-tree', '--name-only', commit, '--', file])).trim();
     if (exists !== file) return undefined;
-    return this.run(['cat-file', 'blob', `${commit}:${file}`]);
+    try {
+      return await this.git().binaryCatFile(['blob', `${commit}:${file}`]);
+    } catch (err) {
+      throw this.redactor.error(err, `git cat-file failed in ${this.dir}: `);
+    }
   }
 
   /** Paths that differ between two commits or trees. */

@@ -13,6 +13,7 @@ import type { Confidence } from '../core/types.ts';
 import { unifiedDiff } from '../core/unified-diff.ts';
 import { DEFAULT_BOT_IDENTITY, GitRepo, type CommitInfo, type GitIdentity } from './git.ts';
 import { bodyWithMarker, bodyWithoutMarker, editedByHuman, GitHubRepo, readMarker, sha256, type GitHubTimings, type PullSummary } from './github.ts';
+import { notUtf8 } from '../gitops/repo-files.ts';
 import { groupPlan, sanitiseBranchPrefix } from './group.ts';
 import { renderPullRequestBody } from './pr-body.ts';
 import { Redactor } from './redact.ts';
@@ -219,8 +220,11 @@ async function deliver(plan: Plan, options: DeliverOptions, redactor: Redactor, 
     const before: Record<string, string> = {};
     let conflict: string | undefined;
     for (const edit of group.edits) {
-      const current = await git.readFile(baseSha, edit.path);
-      if (current === undefined) { conflict = `${edit.path} no longer exists on ${options.baseBranch}`; break; }
+      const bytes = await git.readBytes(baseSha, edit.path);
+      if (bytes === undefined) { conflict = `${edit.path} no longer exists on ${options.baseBranch}`; break; }
+      const encoding = notUtf8(edit.path, bytes);
+      if (encoding) { conflict = encoding.message; break; }
+      const current = bytes.toString('utf8');
       const next = current === edit.oldText || current === edit.newText ? edit.newText : await git.mergeText(current, edit.oldText, edit.newText);
       if (next === undefined) { conflict = `${edit.path} changed on ${options.baseBranch} where rightsizer edits it; run the plan again`; break; }
       if (next !== current) { files[edit.path] = next; before[edit.path] = current; }

@@ -33,6 +33,7 @@ export function locateDetailed(files: RepoFile[], options: { clusters?: ClusterC
   const parsed = new Map<string, ParsedDoc[]>();
   for (const file of files) {
     if (NOT_GITOPS.some(re => re.test(file.path))) continue;
+    if (file.error) { errors.push(file.error); continue; }
     const { docs, error } = parseSource(fileSource(file.path, file.text));
     if (error) errors.push(error);
     else parsed.set(file.path, docs);

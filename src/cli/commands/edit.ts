@@ -1,12 +1,14 @@
 // `rightsizer edit`: change values at a location found by `rightsizer locate`, splicing only the
 // value text (units, quotes, comments and line endings kept). Prints the new file, or writes it.
 
-import { readFile, writeFile } from 'node:fs/promises';
+import { readFile } from 'node:fs/promises';
 import path from 'node:path';
 import type { Command } from 'commander';
 import { EXIT, UserError } from '../../core/errors.ts';
 import { FIELD_NAMES, type FieldName } from '../../core/types.ts';
 import { editAt } from '../../gitops/edit.ts';
+import { notUtf8 } from '../../gitops/repo-files.ts';
+import { repositoryRoot, writeIfUnchanged } from '../../gitops/write-file.ts';
 
 function collect(value: string, previous: string[]): string[] {
   return [...previous, value];
@@ -46,16 +48,20 @@ Examples:
         sets.push({ field: u as FieldName, value: undefined });
       }
       if (sets.length === 0) throw new UserError('nothing to change: pass --set field=value or --unset field', { exitCode: EXIT.usage });
-      let text: string;
+      let bytes: Buffer;
       try {
-        text = await readFile(file, 'utf8');
+        bytes = await readFile(file);
       } catch {
         throw new UserError(`${file}: cannot read the file`, { exitCode: EXIT.usage });
       }
       const rel = path.relative(process.cwd(), file).split(path.sep).join('/');
+      const encoding = notUtf8(rel, bytes);
+      if (encoding) throw encoding;
+      const text = bytes.toString('utf8');
       const result = editAt({ path: rel, text }, opts.location, sets);
       if (opts.write) {
-        if (result.text !== text) await writeFile(file, result.text);
+        const root = repositoryRoot(path.dirname(path.resolve(file))) ?? path.dirname(path.resolve(file));
+        if (result.text !== text) await writeIfUnchanged(file, bytes, result.text, root);
         if (opts.output === 'json') process.stdout.write(`${JSON.stringify({ file: rel, changed: result.changed, written: true })}\n`);
         else if (!opts.quiet) process.stdout.write(`${rel}: ${result.changed.join(', ')}\n`);
       } else if (opts.output === 'json') {

@@ -5,6 +5,7 @@ import { readFile, stat } from 'node:fs/promises';
 import path from 'node:path';
 import type { Command } from 'commander';
 import { EXIT, UserError } from '../../core/errors.ts';
+import { decodeRepoFile } from '../../gitops/repo-files.ts';
 import { locate, readRepoFiles, type Location, type RepoFile } from '../../gitops/index.ts';
 import { formatJson } from '../output.ts';
 
@@ -26,7 +27,7 @@ export async function filesOf(args: string[]): Promise<RepoFile[]> {
       }
     } else {
       const p = rel(arg);
-      out.set(p, { path: p, text: await readFile(arg, 'utf8') });
+      out.set(p, decodeRepoFile(p, await readFile(arg)));
     }
   }
   return [...out.values()];
