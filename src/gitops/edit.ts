@@ -2,6 +2,7 @@
 // moves. Replacing a value, removing a key line, and inserting missing keys in the file's own
 // indentation (or flow) style.
 
+import { valueProblem } from '../core/bounds.ts';
 import { EXIT, InputError, UserError } from '../core/errors.ts';
 import type { FieldName } from '../core/types.ts';
 import { locateDetailed } from './locate.ts';
@@ -33,8 +34,19 @@ export function valueText(spot: Spot, value: string | number): string {
   return quoteLike(spot.quote, formatLike(spot.field, spot.value, value));
 }
 
+/**
+ * Refuses a value that is not a valid Kubernetes value within bounds: it is never written. Zero
+ * is the editor's to write when asked (the plan's zero is refused by policy and the scope guard).
+ */
+function assertSane(where: string, field: FieldName, text: string): void {
+  const problem = valueProblem(field, text.replace(/^(["'])(.*)\1$/, '$2'), { allowZero: true });
+  if (problem) throw new UserError(`${where}: refusing to write ${problem}`, { exitCode: EXIT.usage });
+}
+
 export function replaceChange(spot: Spot, value: string | number): TextChange {
-  return { start: spot.start, end: spot.end, text: valueText(spot, value) };
+  const text = valueText(spot, value);
+  assertSane(`${spot.file}:${spot.line}`, spot.field, text);
+  return { start: spot.start, end: spot.end, text };
 }
 
 function eolOf(text: string): string {
@@ -202,6 +214,7 @@ export function newValueText(field: FieldName, value: string | number, styleHint
 /** Adds missing requests/limits keys to a container's resources block. */
 export function insertChanges(block: Block, entries: Array<{ field: FieldName; text: string }>): TextChange[] {
   const source = block.ctx.source;
+  for (const e of entries) assertSane(source.file, e.field, e.text);
   const byKind = new Map<string, Tree>();
   for (const e of entries) {
     const [resource, which] = e.field.split('.');
