@@ -18,6 +18,7 @@ import { planEdits, readRepoFiles } from './gitops/index.ts';
 import { applyPolicies, defaultPolicyFiles, loadPolicies, readPolicyFiles } from './policy/index.ts';
 import { recommendWorkload } from './recommend/index.ts';
 import { SNAPSHOT_SCHEMA_VERSION, sortPrices, type Snapshot, type SourceStatus } from './snapshot/index.ts';
+import { saneProfiles } from './snapshot/sanity.ts';
 
 const projectRoot = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..');
 
@@ -140,8 +141,12 @@ function withConfiguredPrices(prices: UnitPrice[], clusters: ClusterConfig[]): U
 }
 
 /** Turns a snapshot into a plan: recommendations, policy verdicts, prices and file edits. */
-export async function planFromSnapshot(snapshot: Snapshot, options: PlanOptions = {}): Promise<Plan> {
+export async function planFromSnapshot(collected: Snapshot, options: PlanOptions = {}): Promise<Plan> {
   const config = await configFor(options);
+  // Usage and today's settings enter the plan here, once: figures outside physical sense go.
+  const sanity = saneProfiles(collected.profiles);
+  for (const w of sanity.warnings) options.log?.(`warning: ${w}`);
+  const snapshot: Snapshot = { ...collected, profiles: sanity.profiles };
   const repoDir = options.repoDir ?? (options.demo ? DEMO.repo : path.dirname(config.file));
   const clusterByName = new Map(config.clusters.map(c => [c.name, c]));
 

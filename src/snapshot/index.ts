@@ -3,6 +3,7 @@
 import { readFile, writeFile } from 'node:fs/promises';
 import { UserError, EXIT } from '../core/errors.ts';
 import { workloadId, type UnitPrice } from '../core/types.ts';
+import { checkProfileShapes } from './sanity.ts';
 import { SNAPSHOT_SCHEMA_VERSION, type Snapshot } from './types.ts';
 
 export * from './types.ts';
@@ -40,6 +41,7 @@ export function parseSnapshot(file: string, text: string): Snapshot {
   for (const key of ['profiles', 'costs', 'prices', 'forecasts', 'sources', 'clusters'] as const) {
     if (!Array.isArray(s[key])) throw new UserError(`${file}: not a snapshot: the field ${key} is not a list`, { exitCode: EXIT.usage });
   }
+  checkProfileShapes(file, s.profiles!);
   return s as Snapshot;
 }
 
