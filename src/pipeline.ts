@@ -19,6 +19,7 @@ import { applyPolicies, defaultPolicyFiles, loadPolicies, readPolicyFiles } from
 import { recommendWorkload } from './recommend/index.ts';
 import { SNAPSHOT_SCHEMA_VERSION, sortPrices, type Snapshot, type SourceStatus } from './snapshot/index.ts';
 import { saneProfiles } from './snapshot/sanity.ts';
+import { redact } from './deliver/redact.ts';
 
 const projectRoot = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..');
 
@@ -118,7 +119,8 @@ export async function collect(options: CollectOptions = {}): Promise<{ snapshot:
       costs: billing.rows,
       prices,
       forecasts: billing.forecasts,
-      sources: [...sources, ...billing.sources],
+      // A server may echo credentials in its error: the snapshot (an uploaded artifact) never carries them.
+      sources: [...sources, ...billing.sources].map(s => (s.error === undefined ? s : { ...s, error: redact(s.error) })),
     };
     return { snapshot, config, close: async () => {} };
   } finally {

@@ -12,6 +12,7 @@ import { formatMoney } from '../core/money.ts';
 import { formatJson } from '../cli/output.ts';
 import { deliverFromPlan } from '../cli/commands/pr.ts';
 import type { DeliveredPullRequest } from '../deliver/index.ts';
+import { redact, redactor, redactStreams } from '../deliver/redact.ts';
 
 type Env = Record<string, string | undefined>;
 
@@ -39,7 +40,7 @@ export function setOutput(name: string, value: string, env: Env = process.env): 
   const file = env.GITHUB_OUTPUT;
   if (!file) return;
   const delimiter = `rightsizer_${Math.random().toString(36).slice(2)}`;
-  appendFileSync(file, `${name}<<${delimiter}${os.EOL}${value}${os.EOL}${delimiter}${os.EOL}`);
+  appendFileSync(file, `${name}<<${delimiter}${os.EOL}${redact(value)}${os.EOL}${delimiter}${os.EOL}`);
 }
 
 function mask(secret: string): void {
@@ -87,6 +88,9 @@ export function jobSummary(plan: Plan, prUrls: string[]): string {
 export async function run(env: Env = process.env): Promise<number> {
   const secrets = ['github-token', 'app-private-key', 'slack-webhook-url'].map(n => getInput(n, env)).filter(Boolean);
   secrets.forEach(mask);
+  // After the masks are registered with the runner: from here every output goes through the redactor.
+  for (const secret of secrets) redactor.add(secret);
+  redactStreams();
   try {
     const mode = getInput('mode', env) || 'plan';
     if (!['plan', 'pr', 'report', 'collect'].includes(mode)) throw new UserError(`input mode must be plan, pr, report or collect (got "${mode}")`);
@@ -102,7 +106,7 @@ export async function run(env: Env = process.env): Promise<number> {
       const { collect } = await import('../pipeline.ts');
       const { snapshot } = await collect({ configPath: opts.config, demo, shard: getInput('shard', env) || undefined, log });
       const out = path.resolve(workspace, getInput('snapshot-out', env) || 'snapshot.json');
-      writeFileSync(out, `${JSON.stringify(snapshot)}\n`);
+      writeFileSync(out, redact(`${JSON.stringify(snapshot)}\n`));
       setOutput('snapshot-file', out, env);
       return 0;
     }
@@ -111,16 +115,16 @@ export async function run(env: Env = process.env): Promise<number> {
       const { renderMarkdown } = await import('../report/render-markdown.ts');
       const report = await reportFor({ demo, config: opts.config, snapshot: opts.snapshot, quiet: false }, log);
       const reportFile = path.join(env.RUNNER_TEMP ?? os.tmpdir(), 'rightsizer-report.json');
-      writeFileSync(reportFile, formatJson(report));
+      writeFileSync(reportFile, redact(formatJson(report)));
       setOutput('report-file', reportFile, env);
-      if (env.GITHUB_STEP_SUMMARY) appendFileSync(env.GITHUB_STEP_SUMMARY, renderMarkdown(report));
+      if (env.GITHUB_STEP_SUMMARY) appendFileSync(env.GITHUB_STEP_SUMMARY, redact(renderMarkdown(report)));
       for (const f of report.sources.failed) process.stdout.write(`::warning title=rightsizer::${escapeData(`source ${f.source} failed: ${f.error ?? ''}`)}\n`);
       return 0;
     }
     const plan = await buildPlan(opts, log);
 
     const planFile = path.join(env.RUNNER_TEMP ?? os.tmpdir(), 'rightsizer-plan.json');
-    writeFileSync(planFile, formatJson(plan));
+    writeFileSync(planFile, redact(formatJson(plan)));
     setOutput('plan-file', planFile, env);
     setOutput('recommendations', String(plan.recommendations.filter(r => r.status === 'ok').length), env);
     setOutput('monthly-savings', (-plan.totals.monthly).toFixed(2), env);
@@ -149,7 +153,7 @@ export async function run(env: Env = process.env): Promise<number> {
     } else {
       for (const b of await pullRequestBodies(plan, opts)) log(`would open ${b.branch}: ${b.title}`);
     }
-    if (env.GITHUB_STEP_SUMMARY) appendFileSync(env.GITHUB_STEP_SUMMARY, jobSummary(plan, prUrls));
+    if (env.GITHUB_STEP_SUMMARY) appendFileSync(env.GITHUB_STEP_SUMMARY, redact(jobSummary(plan, prUrls)));
     if (plan.failedSources?.length) {
       for (const f of plan.failedSources) process.stdout.write(`::error title=rightsizer: ${escapeProperty(f.source)}::${escapeData(f.error)}\n`);
       throw new UserError(failedSourcesError(plan.failedSources));

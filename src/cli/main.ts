@@ -5,6 +5,7 @@ import { Command, CommanderError } from 'commander';
 import { UserError, EXIT } from '../core/errors.ts';
 import { VERSION } from '../core/version.ts';
 import { registerCommands } from './commands/index.ts';
+import { redactStreams } from '../deliver/redact.ts';
 import { errorLine } from './output.ts';
 
 export function buildProgram(): Command {
@@ -22,6 +23,8 @@ export function buildProgram(): Command {
 }
 
 export async function main(argv: string[]): Promise<number> {
+  // Every line printed goes through the run's redactor (seeded when the configuration loads).
+  redactStreams();
   const program = buildProgram();
   const debug = argv.includes('--debug');
   try {

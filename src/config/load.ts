@@ -4,6 +4,7 @@
 import { readFile } from 'node:fs/promises';
 import path from 'node:path';
 import { InputError, UserError, EXIT } from '../core/errors.ts';
+import { looksLikeSecret, seedSecrets } from '../deliver/redact.ts';
 import { validateYaml } from './schema-validate.ts';
 import type { RightsizerConfig, PullRequestConfig, EngineConfig } from './types.ts';
 
@@ -52,6 +53,7 @@ export async function parseConfig(file: string, text: string, options: LoadOptio
     if (rest.length === 0) throw first;
     throw new InputError(first.file, `${first.message.slice(first.message.indexOf(': ') + 2)} (and ${rest.length} more: ${rest.map(e => e.message).join('; ')})`, { line: first.line, column: first.column });
   }
+  checkEnvNames(file, text, value);
   const raw = substitute(value, options.vars ?? {}) as Partial<RightsizerConfig>;
   const config: RightsizerConfig = {
     file: path.resolve(file),
@@ -69,7 +71,25 @@ export async function parseConfig(file: string, text: string, options: LoadOptio
     if (names.has(c.name)) throw new InputError(file, `clusters: the name "${c.name}" is used twice`, lineOf(text, `name: ${c.name}`));
     names.add(c.name);
   }
+  seedSecrets(config);
   return config;
+}
+
+/**
+ * A `*Env` field names an environment variable. A value that looks like the secret itself
+ * (`tokenEnv: ghp_…`) is an error that does not print it: it would otherwise be echoed and stored.
+ */
+function checkEnvNames(file: string, text: string, value: unknown, where = ''): void {
+  if (Array.isArray(value)) { value.forEach((v, i) => checkEnvNames(file, text, v, `${where}[${i}]`)); return; }
+  if (!value || typeof value !== 'object') return;
+  for (const [k, v] of Object.entries(value)) {
+    const at = where ? `${where}.${k}` : k;
+    if (/Env$/.test(k) && typeof v === 'string' && looksLikeSecret(v)) {
+      throw new InputError(file, `${at}: must be the name of an environment variable (e.g. GITHUB_TOKEN), but this value looks like a secret itself (not shown)`, lineOf(text, `${k}:`),
+        'put the secret in an environment variable (a CI secret) and write that variable\'s name here; rotate the secret if this file was committed');
+    }
+    checkEnvNames(file, text, v, at);
+  }
 }
 
 function substitute(value: unknown, vars: Record<string, string>): unknown {

@@ -5,6 +5,7 @@
 // Schemas may carry an `x-hint` string next to a `pattern`/`format`; it replaces ajv's
 // "must match pattern ..." with "must be <hint>", which reads better in an error line.
 
+import { looksLikeSecret } from '../deliver/redact.ts';
 import AjvModule from 'ajv';
 import addFormatsModule from 'ajv-formats';
 import { isMap, isNode, isScalar, isSeq, isPair, LineCounter, parseDocument, visit } from 'yaml';
@@ -173,7 +174,8 @@ function typeName(value: unknown): string {
   if (value === null) return 'null';
   if (Array.isArray(value)) return 'a list';
   if (typeof value === 'object') return 'a mapping';
-  if (typeof value === 'string') return `the string "${value}"`;
+  // A secret written inline where its variable's name belongs is never echoed.
+  if (typeof value === 'string') return looksLikeSecret(value) ? 'a value that looks like a secret (not shown)' : `the string "${value}"`;
   return `${typeof value} ${String(value)}`;
 }
 

@@ -16,7 +16,7 @@ import { bodyWithMarker, bodyWithoutMarker, editedByHuman, GitHubRepo, readMarke
 import { notUtf8 } from '../gitops/repo-files.ts';
 import { groupPlan, sanitiseBranchPrefix } from './group.ts';
 import { renderPullRequestBody } from './pr-body.ts';
-import { Redactor } from './redact.ts';
+import { redactor, type Redactor } from './redact.ts';
 import { checkScope } from './scope.ts';
 import { notifySlack, type SlackState } from './slack.ts';
 import type { PullRequestGroup } from './types.ts';
@@ -128,7 +128,7 @@ export function assertSafeBranch(branch: string, baseBranch: string, branchPrefi
 }
 
 export async function deliverPullRequests(plan: Plan, options: DeliverOptions): Promise<DeliveryResult> {
-  const redactor = new Redactor();
+  // The run's redactor (seeded with the configuration's secrets), told the GitHub credentials too.
   redactor.add(options.token);
   redactor.add(options.app?.privateKey);
   const log = redactor.log(options.log);
@@ -208,7 +208,7 @@ async function deliver(plan: Plan, options: DeliverOptions, redactor: Redactor, 
       if (foreign) {
         if (open && github && !dryRun) {
           const already = (await github.commentBodies(open.number)).some(b => b.includes(HANDS_OFF_MARKER));
-          if (!already) await github.comment(open.number, handsOffComment(group.branch, foreign));
+          if (!already) await github.comment(open.number, redactor.redact(handsOffComment(group.branch, foreign)));
         }
         entry('skipped', { ...(open ? { number: open.number, url: open.url } : {}), reason: foreign });
         continue;
@@ -250,8 +250,8 @@ async function deliver(plan: Plan, options: DeliverOptions, redactor: Redactor, 
       continue;
     }
 
-    const title = group.title;
-    const body = bodyWithMarker(renderPullRequestBody(group, plan), title, group.key, digest);
+    const title = redactor.redact(group.title);
+    const body = bodyWithMarker(redactor.redact(renderPullRequestBody(group, plan)), title, group.key, digest);
 
     if (dryRun) {
       const diff = Object.keys(files).map(p => unifiedDiff(p, before[p], files[p])).join('');

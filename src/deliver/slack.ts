@@ -7,6 +7,7 @@
 // error, `ok: false`) comes back as { ok: false, error } with one log line. The webhook URL and
 // the token are secrets: they never appear in a log line or an error.
 
+import { redact } from './redact.ts';
 import { readFileSync, renameSync, writeFileSync } from 'node:fs';
 import { InputError } from '../core/errors.ts';
 import type { Recommendation } from '../core/types.ts';
@@ -276,7 +277,7 @@ async function post(doFetch: typeof fetch, url: string, payload: unknown, header
     res = await doFetch(url, {
       method: 'POST',
       headers: { 'content-type': 'application/json; charset=utf-8', ...headers },
-      body: JSON.stringify(payload),
+      body: redact(JSON.stringify(payload)),
       signal: AbortSignal.timeout(timeoutMs),
     });
   } catch (err) {

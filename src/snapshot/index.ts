@@ -3,13 +3,14 @@
 import { readFile, writeFile } from 'node:fs/promises';
 import { UserError, EXIT } from '../core/errors.ts';
 import { workloadId, type UnitPrice } from '../core/types.ts';
+import { redact } from '../deliver/redact.ts';
 import { checkProfileShapes } from './sanity.ts';
 import { SNAPSHOT_SCHEMA_VERSION, type Snapshot } from './types.ts';
 
 export * from './types.ts';
 
 export async function writeSnapshot(file: string, snapshot: Snapshot): Promise<void> {
-  await writeFile(file, `${JSON.stringify(snapshot)}\n`);
+  await writeFile(file, redact(`${JSON.stringify(snapshot)}\n`));
 }
 
 export async function readSnapshot(file: string): Promise<Snapshot> {

@@ -3,6 +3,7 @@
 
 import { writeFile } from 'node:fs/promises';
 import type { Command } from 'commander';
+import { redact } from '../../deliver/redact.ts';
 import { mergeSnapshots, readSnapshot } from '../../snapshot/index.ts';
 
 function log(quiet: boolean | undefined) {
@@ -25,7 +26,7 @@ Examples:
       const { snapshot } = await collect({ configPath: opts.config, demo: opts.demo, shard: opts.shard, quiet: opts.quiet, log: log(opts.quiet) });
       const text = `${JSON.stringify(snapshot)}\n`;
       if (opts.out) {
-        await writeFile(opts.out, text);
+        await writeFile(opts.out, redact(text));
         log(opts.quiet)(`wrote ${opts.out}: ${snapshot.profiles.length} workloads, ${snapshot.costs.length} cost rows`);
       } else process.stdout.write(text);
       const failed = snapshot.sources.filter(s => !s.ok);
@@ -44,7 +45,7 @@ Example:
       const merged = mergeSnapshots(await Promise.all(files.map(readSnapshot)));
       const text = `${JSON.stringify(merged)}\n`;
       if (opts.out) {
-        await writeFile(opts.out, text);
+        await writeFile(opts.out, redact(text));
         log(opts.quiet)(`merged ${files.length} snapshots into ${opts.out}: ${merged.profiles.length} workloads`);
       } else process.stdout.write(text);
     });

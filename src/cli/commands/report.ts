@@ -11,6 +11,7 @@ import type { ClusterTag } from '../../cost/daily-series.ts';
 import type { Snapshot } from '../../snapshot/types.ts';
 import type { Report } from '../../report/build.ts';
 import { formatJson, paint, useColor } from '../output.ts';
+import { redact } from '../../deliver/redact.ts';
 
 export type ReportFormat = 'table' | 'markdown' | 'json' | 'html';
 const FORMATS: readonly ReportFormat[] = ['table', 'markdown', 'json', 'html'];
@@ -99,7 +100,7 @@ Examples:
         text = (await import('../../report/render-terminal.ts')).renderTerminal(report, { paint: (t, s) => paint(t, s, color) });
       }
       if (opts.out) {
-        await writeFile(opts.out, text);
+        await writeFile(opts.out, redact(text));
         log(`wrote ${opts.out} (${format})`);
       } else process.stdout.write(text);
       for (const f of report.sources.failed) process.stderr.write(`warning: source ${f.source} failed: ${f.error ?? ''}\n`);
