@@ -101,6 +101,16 @@ function readSettings(check: FileChecker, raw: Raw, at: YamlPath, ruleId: string
       check.error([...at, 'bounds', r, 'min'], `bounds.${r}.min ${min.text} is above bounds.${r}.max ${max.text} (${locationText(max.location)})`);
     }
   }
+  // Bounds that leave nothing to run: a container needs some CPU and memory, and a zero replica
+  // maximum switches the workload off, which only an explicit allowScaleToZero may ask for.
+  for (const r of ['cpu', 'memory'] as const) {
+    const max = settings[`bounds.${r}.max`];
+    if (max && Number(max.value) <= 0) check.error([...at, 'bounds', r, 'max'], `bounds.${r}.max ${max.text} leaves no ${r}: every workload this rule matches would be unschedulable`);
+  }
+  const replicasMax = settings['bounds.replicas.max'];
+  if (replicasMax && Number(replicasMax.value) <= 0 && bounds?.allowScaleToZero !== true) {
+    check.error([...at, 'bounds', 'replicas', 'max'], `bounds.replicas.max ${replicasMax.text} scales every workload this rule matches to zero; set bounds.allowScaleToZero: true if that is meant`);
+  }
   const availability = sub('availability');
   if (availability?.minReplicas !== undefined) set('availability.minReplicas', Number(availability.minReplicas), [...at, 'availability', 'minReplicas']);
 
