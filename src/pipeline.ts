@@ -128,6 +128,15 @@ export async function collect(options: CollectOptions = {}): Promise<{ snapshot:
   }
 }
 
+/**
+ * Why a collection read nothing at all (every source failed), or undefined. `collect` exits
+ * non-zero then, so a CI job does not stay green on an empty snapshot.
+ */
+export function nothingRead(snapshot: Snapshot): string | undefined {
+  if (snapshot.sources.length === 0 || snapshot.sources.some(s => s.ok)) return undefined;
+  return `nothing could be read: all ${snapshot.sources.length} source${snapshot.sources.length === 1 ? '' : 's'} failed (${snapshot.sources.map(s => s.source).join(', ')})`;
+}
+
 /** On-prem clusters (and clouds whose billing is not configured) are priced from the config's table. */
 function withConfiguredPrices(prices: UnitPrice[], clusters: ClusterConfig[]): UnitPrice[] {
   const out = [...prices];

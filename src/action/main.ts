@@ -103,11 +103,13 @@ export async function run(env: Env = process.env): Promise<number> {
     const snapshotInput = getInput('snapshot', env);
     const opts = { demo, config: path.resolve(workspace, config), repoDir, quiet: false, snapshot: snapshotInput ? path.resolve(workspace, snapshotInput) : undefined };
     if (mode === 'collect') {
-      const { collect } = await import('../pipeline.ts');
+      const { collect, nothingRead } = await import('../pipeline.ts');
       const { snapshot } = await collect({ configPath: opts.config, demo, shard: getInput('shard', env) || undefined, log });
       const out = path.resolve(workspace, getInput('snapshot-out', env) || 'snapshot.json');
       writeFileSync(out, redact(`${JSON.stringify(snapshot)}\n`));
       setOutput('snapshot-file', out, env);
+      const nothing = nothingRead(snapshot);
+      if (nothing) throw new UserError(nothing);
       return 0;
     }
     if (mode === 'report') {

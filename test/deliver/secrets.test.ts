@@ -123,3 +123,131 @@ test('the Redactor masks every form of a secret', () => {
   r.add(key);
   assert.ok(!r.redact(`oops AnotherLineOfKeyMaterial0123456789 in a message`).includes('AnotherLineOfKeyMaterial'));
 });
+
+// ---------------------------------------------------------------------------
+// Every secret the configuration can hold, and every source and sink failing and echoing them.
+
+const SECRETS: Record<string, string> = {
+  PROM_BEARER: 'promBearerSecret0123456789abcdefXYZ',
+  PROM_USER: 'prom-basic-user-42',
+  PROM_PASS: 'promBasicPassw0rd-secret-777',
+  ORG_ID: 'tenant-org-5f3a9c1e77',
+  AWS_ACCESS_KEY_ID: 'AKIAIOSFODNN7EXAMPLE',
+  AWS_SECRET_ACCESS_KEY: 'wJalrXUtnFEMI/K7MDENG/bPxRfiCYEXAMPLEKEY',
+  AZ_TENANT: '72f988bf-86f1-41af-91ab-2d7cd011db47',
+  AZ_CLIENT: 'a1b2c3d4-e5f6-4711-8899-aabbccddeeff',
+  AZ_SECRET: 'azureClientSecret~Value.0123456789',
+  GCP_KEY: JSON.stringify({ type: 'service_account', private_key_id: 'gcpPrivateKeyId0123456789abcdef', private_key: '-----BEGIN PRIVATE KEY-----\nMIIEvgIBADANBgkqhkiG9w0BAQEFAASCgcpSecretKeyMaterial\n-----END PRIVATE KEY-----\n', client_email: 'bot@p.iam.gserviceaccount.com' }),
+  SLACK_WEBHOOK: 'https://hooks.slack.com/services/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3',
+  SLACK_BOT: 'xoxb-1234567890-0987654321-slackBotTokenSecret',
+  GITHUB_TOKEN: TOKEN,
+};
+
+/** Every form a secret travels in: plain, base64 (standard, unpadded, URL-safe), URL-encoded, and basic auth pairs. */
+function forms(): string[] {
+  const out: string[] = [];
+  for (const v of Object.values(SECRETS)) {
+    const b = Buffer.from(v);
+    out.push(v, encodeURIComponent(v), b.toString('base64'), b.toString('base64').replace(/=+$/, ''), b.toString('base64url'));
+  }
+  const basic = Buffer.from(`${SECRETS.PROM_USER}:${SECRETS.PROM_PASS}`).toString('base64');
+  out.push(basic, basic.replace(/=+$/, ''));
+  return out.filter(f => f.length >= 6);
+}
+
+function assertNoSecret(what: string, text: string): void {
+  for (const f of forms()) assert.ok(!text.includes(f), `${what} contains a secret (${f.slice(0, 6)}…)`);
+}
+
+/** A server that fails every request and echoes back everything it was sent: URL, headers, body. */
+async function startEchoServer(): Promise<{ url: string; requests: number; close(): Promise<void> }> {
+  const { createServer } = await import('node:http');
+  const state = { requests: 0 };
+  const server = createServer((req, res) => {
+    let body = '';
+    req.on('data', c => { body += c; });
+    req.on('end', () => {
+      state.requests++;
+      const echo = `you sent ${req.method} ${req.url} with ${JSON.stringify(req.headers)} and ${body}`;
+      res.writeHead(400, { 'content-type': 'application/json' });
+      res.end(JSON.stringify({ status: 'error', errorType: 'bad_data', error: echo, message: echo, __type: 'ValidationException' }));
+    });
+  });
+  await new Promise<void>(resolve => server.listen(0, '127.0.0.1', resolve));
+  const port = (server.address() as { port: number }).port;
+  return { url: `http://127.0.0.1:${port}`, get requests() { return state.requests; }, close: () => new Promise(resolve => server.close(() => resolve())) };
+}
+
+test('every secret the configuration can hold stays out of every output, file and artifact when every source fails and echoes it', async () => {
+  const echo = await startEchoServer();
+  const { mkdtempSync, rmSync } = await import('node:fs');
+  const { tmpdir } = await import('node:os');
+  const dir = mkdtempSync(path.join(tmpdir(), 'rightsizer-secrets-'));
+  try {
+    writeFileSync(path.join(dir, 'rightsizer.yaml'), [
+      'clusters:',
+      '  - name: prod-a',
+      '    cloud: aws',
+      '    prometheus:',
+      `      url: ${echo.url}/bearer`,
+      '      auth: {type: bearer, tokenEnv: PROM_BEARER}',
+      '      headers: {X-Scope-OrgID: "${ORG_ID}"}',
+      '  - name: prod-b',
+      '    cloud: aws',
+      '    prometheus:',
+      `      url: ${echo.url}/basic`,
+      '      auth: {type: basic, usernameEnv: PROM_USER, passwordEnv: PROM_PASS}',
+      'billing:',
+      '  aws: {region: us-east-1, endpoint: "' + echo.url + '/aws", accessKeyIdEnv: AWS_ACCESS_KEY_ID, secretAccessKeyEnv: AWS_SECRET_ACCESS_KEY}',
+      'slack:',
+      '  webhookUrlEnv: SLACK_WEBHOOK',
+      'repository: {github: example/platform-gitops}',
+      'policies: []',
+      '',
+    ].join('\n'));
+    const run = promisify(execFile);
+    const env = { ...process.env, ...SECRETS, NO_COLOR: '1', AZURE_CLIENT_SECRET: SECRETS.AZ_SECRET, AZURE_TENANT_ID: SECRETS.AZ_TENANT, AZURE_CLIENT_ID: SECRETS.AZ_CLIENT, GOOGLE_APPLICATION_CREDENTIALS_JSON: SECRETS.GCP_KEY };
+    const cli = (args: string[]) => run(process.execPath, [path.join(root, 'src/cli/bin.ts'), ...args], { cwd: dir, env })
+      .then(r => ({ ...r, code: 0 }), (err: { stdout: string; stderr: string; code: number }) => err);
+    const snapshotFile = path.join(dir, 'snapshot.json');
+    const collected = await cli(['collect', '--out', snapshotFile]);
+    assert.ok(echo.requests >= 3, 'the sources were asked');
+    assert.notEqual(collected.code, 0, 'collect exits non-zero when nothing could be read');
+    assert.match(collected.stderr, /nothing could be read: all 3 sources failed/);
+    const snapshot = readFileSync(snapshotFile, 'utf8');
+    assert.match(snapshot, /you sent (GET|POST)/, "the echoed error is kept, masked");
+    const outputs: Array<[string, string]> = [['collect output', collected.stdout + collected.stderr], ['the snapshot artifact', snapshot]];
+    const runs = [['plan', '--snapshot', snapshotFile, '--repo-dir', dir, '--output', 'json'], ['report', '--snapshot', snapshotFile, '--output', 'markdown', '--out', path.join(dir, 'report.md')], ['report', '--snapshot', snapshotFile, '--output', 'html', '--out', path.join(dir, 'report.html')], ['collect', '--debug']];
+    const results = await Promise.all(runs.map(cli));
+    results.forEach((r, i) => outputs.push([runs[i].join(' '), r.stdout + r.stderr]));
+    assert.match(results[0].stdout, /"failedSources"/, 'the plan carries the failed sources');
+    for (const f of ['report.md', 'report.html']) outputs.push([f, readFileSync(path.join(dir, f), 'utf8')]);
+    for (const [what, text] of outputs) assertNoSecret(what, text);
+  } finally {
+    await echo.close();
+    rmSync(dir, { recursive: true, force: true });
+  }
+});
+
+test('secrets written inline in rightsizer.yaml are never echoed, and a *Env holding a secret is an error', async () => {
+  const { mkdtempSync, rmSync } = await import('node:fs');
+  const { tmpdir } = await import('node:os');
+  const dir = mkdtempSync(path.join(tmpdir(), 'rightsizer-inline-'));
+  const run = promisify(execFile);
+  try {
+    for (const [line, expect] of [
+      [`slack:\n  webhookUrlEnv: ${SECRETS.SLACK_WEBHOOK}\n`, /rightsizer\.yaml:2:\d+: .*webhookUrlEnv/],
+      [`slack:\n  botTokenEnv: ${SECRETS.SLACK_BOT}\n`, /rightsizer\.yaml:2:\d+: .*botTokenEnv/],
+      [`clusters:\n  - name: a\n    cloud: aws\n    prometheus:\n      url: http://127.0.0.1:9\n      auth: {type: bearer, tokenEnv: ${TOKEN}}\n`, /rightsizer\.yaml:6:\d+: .*tokenEnv: must be the name of an environment variable.*looks like a secret itself \(not shown\)/],
+    ] as const) {
+      writeFileSync(path.join(dir, 'rightsizer.yaml'), line);
+      const r = await run(process.execPath, [path.join(root, 'src/cli/bin.ts'), 'plan'], { cwd: dir, env: { ...process.env, NO_COLOR: '1' } })
+        .then(x => ({ ...x, code: 0 }), (err: { stdout: string; stderr: string; code: number }) => err);
+      assert.equal(r.code, 2, r.stderr);
+      assert.match(r.stderr, expect);
+      assertNoSecret('the configuration error', r.stdout + r.stderr);
+    }
+  } finally {
+    rmSync(dir, { recursive: true, force: true });
+  }
+});

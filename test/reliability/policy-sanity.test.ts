@@ -36,7 +36,7 @@ test('the shipped defaults accept a prod workload with the history a 14-day wind
     id: 'prod-eks/shop/Deployment/checkout', ref: { cluster: 'prod-eks', namespace: 'shop', kind: 'Deployment', name: 'checkout' },
     status: 'ok', confidence: 'high', evidence: { windowSeconds: history, notes: [] },
     containers: [{ container: 'checkout', cpuRequest: { from: 2, to: 1.6 }, evidence: { windowSeconds: history, samples: 4000, coverage: 1, confidence: 'high' } }],
-    cost: { currency: 'USD', monthly: -100, perPod: -25 } as Recommendation['cost'],
+    cost: { currency: 'USD', monthly: -100, perPod: -25 } as unknown as Recommendation["cost"],
   };
   const [out] = applyPolicies([rec], policies, { now: new Date('2026-03-02T10:00:00Z'), workloads: { [rec.id]: { historySeconds: history, replicas: 4 } } });
   assert.ok(!out.policy?.notes.some(n => /of history is less than the minimum/.test(n)), out.policy?.notes.join('\n'));

@@ -3,6 +3,7 @@
 
 import { writeFile } from 'node:fs/promises';
 import type { Command } from 'commander';
+import { UserError } from '../../core/errors.ts';
 import { redact } from '../../deliver/redact.ts';
 import { mergeSnapshots, readSnapshot } from '../../snapshot/index.ts';
 
@@ -22,7 +23,7 @@ Examples:
   $ rightsizer collect --shard 1/3 --out snapshot-1.json   # one job of a CI matrix`)
     .action(async (_opts, cmd: Command) => {
       const opts = cmd.optsWithGlobals() as { demo?: boolean; shard?: string; out?: string; config?: string; quiet?: boolean };
-      const { collect } = await import('../../pipeline.ts');
+      const { collect, nothingRead } = await import('../../pipeline.ts');
       const { snapshot } = await collect({ configPath: opts.config, demo: opts.demo, shard: opts.shard, quiet: opts.quiet, log: log(opts.quiet) });
       const text = `${JSON.stringify(snapshot)}\n`;
       if (opts.out) {
@@ -31,6 +32,8 @@ Examples:
       } else process.stdout.write(text);
       const failed = snapshot.sources.filter(s => !s.ok);
       for (const f of failed) process.stderr.write(`warning: ${f.source} failed: ${f.error}\n`);
+      const nothing = nothingRead(snapshot);
+      if (nothing) throw new UserError(nothing, { hint: 'check the URLs and credentials in rightsizer.yaml; the errors above say what each source answered' });
     });
 
   program.command('merge')
