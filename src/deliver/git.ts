@@ -42,6 +42,29 @@ export interface GitRepoOptions {
   log?: (line: string) => void;
 }
 
+/**
+ * What a rejected push means, told apart: a race (the lease), a server-side hook or rule, or a
+ * branch name git cannot create (`main/all` beside a branch `main`). Undefined for other errors.
+ */
+export function pushRejection(branch: string, message: string): UserError | undefined {
+  const remote = /\[remote rejected\][^(\n]*\(([^)\n]*)\)/.exec(message)?.[1];
+  if (/cannot lock ref|exists; cannot create|directory file conflict|unable to create directory|failed to update ref/i.test(message)) {
+    const blocker = /'refs\/heads\/([^']+)' exists/.exec(message)?.[1];
+    return new UserError(`the remote cannot create the branch ${branch}${blocker ? `: a branch named ${blocker} exists, and git cannot have both ${blocker} and ${branch}` : ' (its name clashes with an existing branch)'}; nothing was pushed`, {
+      exitCode: 2, hint: 'set pullRequests.branchPrefix in rightsizer.yaml to a prefix no branch uses, e.g. "rightsizer/"',
+    });
+  }
+  if (remote) {
+    return new UserError(`the remote refused the push to ${branch}: ${remote}${/hook/i.test(remote) ? ' (a server-side hook or branch rule)' : ''}; nothing was pushed`, {
+      hint: 'ask the repository admins whether the bot may push branches under its prefix; running again will not help',
+    });
+  }
+  if (/stale info|fetch first|non-fast-forward|\[rejected\]/i.test(message)) {
+    return new UserError(`the branch ${branch} changed on the remote while rightsizer was working (push rejected by --force-with-lease); nothing was overwritten`, { hint: 'run again' });
+  }
+  return undefined;
+}
+
 export class GitRepo {
   readonly dir: string;
   readonly remote: string;
@@ -247,11 +270,8 @@ export class GitRepo {
         this.remote, `${commit}:refs/heads/${branch}`,
       ]);
     } catch (err) {
-      const message = err instanceof Error ? err.message : String(err);
-      if (/stale info|rejected|fetch first|non-fast-forward/i.test(message)) {
-        throw new UserError(`the branch ${branch} changed on the remote while rightsizer was working (push rejected by --force-with-lease); nothing was overwritten`, { hint: 'run again' });
-      }
-      throw this.redactor.error(err, `git push to ${branch} failed: `);
+      const rejection = pushRejection(branch, err instanceof Error ? err.message : String(err));
+      throw rejection ? this.redactor.error(rejection) : this.redactor.error(err, `git push to ${branch} failed: `);
     }
     await this.run(['update-ref', `refs/remotes/${this.remote}/${branch}`, commit]);
   }

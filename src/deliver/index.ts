@@ -122,6 +122,10 @@ function handsOffComment(branch: string, reason: string): string {
 export function assertSafeBranch(branch: string, baseBranch: string, branchPrefix: string): void {
   const prefix = sanitiseBranchPrefix(branchPrefix);
   if (!prefix) throw new UserError('pullRequests.branchPrefix is empty: rightsizer only pushes to branches under its own prefix (e.g. "rightsizer/")', { exitCode: EXIT.usage });
+  // git cannot hold `main` and `main/all` at once: a prefix named after the base branch can never be pushed.
+  if (prefix.replace(/\/+$/, '') === baseBranch) {
+    throw new UserError(`pullRequests.branchPrefix "${branchPrefix}" puts rightsizer's branches under the base branch's name; git cannot create ${branch} beside ${baseBranch}`, { exitCode: EXIT.usage, hint: 'use a prefix of its own, e.g. "rightsizer/"' });
+  }
   if (branch === baseBranch || !branch.startsWith(prefix) || branch.length <= prefix.length) {
     throw new UserError(`refusing to push to "${branch}": rightsizer only pushes to branches under "${prefix}" and never to the base branch "${baseBranch}"`);
   }
