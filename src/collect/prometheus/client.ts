@@ -8,7 +8,7 @@ import { Readable } from 'node:stream';
 import type { PrometheusConfig } from '../../config/types.ts';
 import { UserError } from '../../core/errors.ts';
 import { authenticator, expandHeaders, type Authenticator } from './auth.ts';
-import { MalformedResponseError, ResponseStreamParser, type ParseSummary, type SeriesSink } from './stream-parse.ts';
+import { MalformedResponseError, ResponseStreamParser, MAX_POINTS_PER_SERIES, type ParseSummary, type SeriesSink } from './stream-parse.ts';
 
 export interface QueryParams {
   query: string;
@@ -159,7 +159,10 @@ export class PrometheusClient {
       let delivered = 0;
       for (let attempt = 0; ; attempt++) {
         try {
-          const parser = new ResponseStreamParser(sink, { skipSeries: delivered });
+          // No series may hold more points than the range asks for (Prometheus's own cap is 11,000).
+          const asked = kind === 'range' ? Math.floor((Number(params.end) - Number(params.start)) / Number(params.step)) + 1 : MAX_POINTS_PER_SERIES;
+          const maxPoints = Number.isFinite(asked) && asked > 0 ? Math.min(MAX_POINTS_PER_SERIES, asked) : MAX_POINTS_PER_SERIES;
+          const parser = new ResponseStreamParser(sink, { skipSeries: delivered, maxPoints });
           try {
             return await this.once(kind, params, label, parser);
           } finally {

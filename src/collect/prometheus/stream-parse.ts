@@ -35,6 +35,8 @@ const NEED_MORE = -1;
 const RESULT_KEY = new TextEncoder().encode('"result"');
 const MAX_HEAD = 1 << 16;
 const POW10 = Array.from({ length: 23 }, (_, i) => 10 ** i);
+/** Prometheus answers at most 11,000 points per series; more means a server not answering what was asked. */
+export const MAX_POINTS_PER_SERIES = 11_000;
 
 const enum_ = { head: 0, result: 1, seriesKey: 2, values: 3, tail: 4, scalar: 5 } as const;
 type State = typeof enum_[keyof typeof enum_];
@@ -66,10 +68,19 @@ export class ResponseStreamParser {
   private sampleCount = 0;
   private readonly sink: SeriesSink;
   private skip: number;
+  private readonly maxPoints: number;
+  /** A key or label set cut by a chunk is scanned again only once twice the bytes are there: linear, not quadratic, in its length. */
+  private rescanAt = 0;
+  private readonly seen = new Set<string>();
+  /** Times a key or label set was found cut by a chunk (grows with the log of its length). */
+  waits = 0;
+  private duplicates = 0;
+  private firstDuplicate = '';
 
-  constructor(sink: SeriesSink, options: { skipSeries?: number } = {}) {
+  constructor(sink: SeriesSink, options: { skipSeries?: number; maxPoints?: number } = {}) {
     this.sink = sink;
     this.skip = options.skipSeries ?? 0;
+    this.maxPoints = options.maxPoints ?? MAX_POINTS_PER_SERIES;
   }
 
   /** Complete series delivered so far (including skipped ones). */
@@ -110,6 +121,13 @@ export class ResponseStreamParser {
   }
 
   end(): ParseSummary {
+    if (this.pending > 0 && this.state !== enum_.tail) {
+      // The last wait for more bytes (see rescanAt): there are no more.
+      this.rescanAt = 0;
+      const used = this.parse(this.work.subarray(0, this.pending));
+      this.work.copyWithin(0, used, this.pending);
+      this.pending -= used;
+    }
     if (this.state === enum_.head) {
       const rest = this.work.subarray(0, this.pending);
       throw new MalformedResponseError(decoder.decode(rest).trim() ? `response is not a Prometheus query result: ${snippet(rest)}` : 'empty response body');
@@ -121,6 +139,9 @@ export class ResponseStreamParser {
     const m = /"warnings"\s*:\s*(\[[^\]]*\])/.exec(tail);
     if (m) {
       try { warnings = (JSON.parse(m[1]) as unknown[]).map(String); } catch { /* a warning we cannot read is not worth failing for */ }
+    }
+    if (this.duplicates > 0) {
+      warnings.push(`${this.duplicates} duplicate series (the same labels as an earlier series, e.g. ${this.firstDuplicate}); only the first of each was used`);
     }
     const exec = /"execTotalTime"\s*:\s*([0-9.eE+-]+)/.exec(tail);
     return {
@@ -181,6 +202,8 @@ export class ResponseStreamParser {
         case enum_.seriesKey: {
           while (p < len && (isSpace(b[p]) || b[p] === COMMA)) p++;
           if (p >= len) return p;
+          if (len - p < this.rescanAt) return p;
+          const wait = () => { this.rescanAt = 2 * (len - p); this.waits++; return p; };
           if (b[p] === RBRACE) {
             p++;
             this.emit(this.labels ?? {});
@@ -189,14 +212,15 @@ export class ResponseStreamParser {
           }
           if (b[p] !== QUOTE) throw new MalformedResponseError(`expected a key in a series object, found ${snippet(b.subarray(p))}`);
           const keyEnd = stringEnd(b, p);
-          if (keyEnd === NEED_MORE) return p;
+          if (keyEnd === NEED_MORE) return wait();
           let q = keyEnd;
           while (q < len && isSpace(b[q])) q++;
-          if (q >= len) return p;
+          if (q >= len) return wait();
           if (b[q] !== COLON) throw new MalformedResponseError(`expected ":" after a key, found ${snippet(b.subarray(q))}`);
           q++;
           while (q < len && isSpace(b[q])) q++;
-          if (q >= len) return p;
+          if (q >= len) return wait();
+          this.rescanAt = 0;
           const key = decoder.decode(b.subarray(p + 1, keyEnd - 1));
           if (key === 'values') {
             if (b[q] !== LBRACKET) throw new MalformedResponseError('"values" is not an array');
@@ -204,11 +228,11 @@ export class ResponseStreamParser {
             this.state = enum_.values;
           } else if (key === 'value') {
             const r = this.pair(b, q);
-            if (r === NEED_MORE) return p;
+            if (r === NEED_MORE) return wait();
             p = r;
           } else {
             const end = valueEnd(b, q);
-            if (end === NEED_MORE) return p;
+            if (end === NEED_MORE) return wait();
             if (key === 'metric') {
               try {
                 this.labels = JSON.parse(decoder.decode(b.subarray(q, end))) as Record<string, string>;
@@ -308,6 +332,9 @@ export class ResponseStreamParser {
   }
 
   private append(t: number, v: number): void {
+    if (this.n >= this.maxPoints) {
+      throw new MalformedResponseError(`a series has more than ${this.maxPoints} points, more than the query asked for; the answer was cut off there`);
+    }
     if (this.n === this.times.length) {
       const times = new Float64Array(this.n * 2), values = new Float64Array(this.n * 2);
       times.set(this.times);
@@ -324,6 +351,12 @@ export class ResponseStreamParser {
     this.seriesCount++;
     this.sampleCount += this.n;
     if (this.skip > 0) { this.skip--; return; }
+    const key = JSON.stringify(Object.entries(labels).sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0)));
+    if (this.seen.has(key)) {
+      if (this.duplicates++ === 0) this.firstDuplicate = JSON.stringify(labels).slice(0, 200);
+      return;
+    }
+    this.seen.add(key);
     this.sink(labels, this.times.subarray(0, this.n), this.values.subarray(0, this.n));
   }
 }
