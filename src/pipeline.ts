@@ -3,7 +3,7 @@
 
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { loadConfig } from './config/load.ts';
+import { checkCollectSettings, loadConfig } from './config/load.ts';
 import type { ClusterConfig, RightsizerConfig } from './config/types.ts';
 import { UserError, EXIT } from './core/errors.ts';
 import { PLAN_SCHEMA_VERSION, type Plan, type PlanTotals } from './core/plan.ts';
@@ -83,6 +83,7 @@ export async function collect(options: CollectOptions = {}): Promise<{ snapshot:
     const window = { start: endSeconds - config.engine.historyDays * 86400, end: endSeconds };
     const shard = parseShard(options.shard);
     const clusters = shard ? config.clusters.filter((_, i) => i % shard.count === shard.index - 1) : config.clusters;
+    checkCollectSettings(config, clusters);
 
     const profiles: UsageProfile[] = [];
     const sources: SourceStatus[] = [];

@@ -1,12 +1,13 @@
 // Loads rightsizer.yaml: validates it against schema/rightsizer.schema.json with errors that
 // name the file, line and key, then fills in defaults. Secrets stay as env-var names.
 
+import { existsSync, readFileSync } from 'node:fs';
 import { readFile } from 'node:fs/promises';
 import path from 'node:path';
 import { InputError, UserError, EXIT } from '../core/errors.ts';
-import { looksLikeSecret, seedSecrets } from '../deliver/redact.ts';
+import { looksLikeSecret, redact, seedSecrets } from '../deliver/redact.ts';
 import { validateYaml } from './schema-validate.ts';
-import type { RightsizerConfig, PullRequestConfig, EngineConfig } from './types.ts';
+import type { ClusterConfig, RightsizerConfig, PullRequestConfig, EngineConfig } from './types.ts';
 
 import configSchema from '../../schema/rightsizer.schema.json' with { type: 'json' };
 
@@ -89,6 +90,36 @@ function checkEnvNames(file: string, text: string, value: unknown, where = ''): 
         'put the secret in an environment variable (a CI secret) and write that variable\'s name here; rotate the secret if this file was committed');
     }
     checkEnvNames(file, text, v, at);
+  }
+}
+
+/**
+ * What collecting from the clusters needs before any request: every `${VAR}` in a Prometheus URL
+ * and every variable the auth names set, the URL valid, the CA file present. Each problem is an
+ * InputError (exit 2) at the configuration's line, rather than a raw ENOENT or "Invalid URL".
+ */
+export function checkCollectSettings(config: RightsizerConfig, clusters: ClusterConfig[] = config.clusters, env: NodeJS.ProcessEnv = process.env): void {
+  let text = '';
+  try { text = readFileSync(config.file, 'utf8'); } catch { /* positions are then omitted */ }
+  const file = path.relative(process.cwd(), config.file) || config.file;
+  for (const c of clusters) {
+    const i = config.clusters.indexOf(c);
+    const at = `clusters[${i}].prometheus`;
+    const prom = c.prometheus;
+    prom.url = prom.url.replace(/\$\{([A-Za-z_][A-Za-z0-9_]*)\}/g, (m, name: string) => {
+      const value = env[name];
+      if (value === undefined || value === '') throw new InputError(file, `${at}.url: the environment variable ${name} (in "${m}") is not set`, lineOf(text, m), `set ${name}, or write the URL out`);
+      return value;
+    });
+    try { new URL(prom.url); } catch {
+      throw new InputError(file, `${at}.url: "${redact(prom.url)}" is not a valid URL (e.g. http://prometheus.monitoring:9090)`, lineOf(text, 'url:'));
+    }
+    for (const key of ['tokenEnv', 'usernameEnv', 'passwordEnv'] as const) {
+      const name = prom.auth?.[key];
+      if (name && !env[name]) throw new InputError(file, `${at}.auth.${key}: the environment variable ${name} is not set`, lineOf(text, `${key}: ${name}`), `set ${name} (e.g. a CI secret) before collecting`);
+    }
+    const ca = prom.tls?.caFile;
+    if (ca && !existsSync(ca)) throw new InputError(file, `${at}.tls.caFile: ${ca} does not exist`, lineOf(text, 'caFile'), 'give the path of the PEM file with the CA certificate(s), relative to where rightsizer runs');
   }
 }
 

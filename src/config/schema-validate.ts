@@ -59,8 +59,17 @@ export function parseYamlSource(file: string, text: string): { source: YamlSourc
     const message = err.message.split('\n')[0].replace(/ at line \d+, column \d+:?$/, '');
     return new InputError(file, `YAML: ${message}`, { line: pos.line, column: pos.col });
   });
-  const value = errors.length > 0 ? undefined : doc.toJS({ maxAliasCount: 100 });
-  return { source, value, errors };
+  if (errors.length > 0) return { source, value: undefined, errors };
+  try {
+    return { source, value: doc.toJS({ maxAliasCount: 100 }), errors };
+  } catch (err) {
+    // An undefined alias or an alias bomb: name the first alias, not a stack trace.
+    let at: number | undefined;
+    visit(doc, { Alias(_, node) { if (at === undefined) at = node.range?.[0]; return at === undefined ? undefined : visit.BREAK; } });
+    const pos = lineCounter.linePos(at ?? 0);
+    const message = (err as Error).message.split('\n')[0];
+    return { source, value: undefined, errors: [new InputError(file, `YAML: ${message}`, { line: pos.line, column: pos.col }, 'write the value out instead of using anchors and aliases')] };
+  }
 }
 
 /** The node (or the pair whose key matches the last segment) at a path; undefined when absent. */

@@ -122,8 +122,21 @@ export class GitRepo {
     try {
       return await this.git(env).raw(args);
     } catch (err) {
+      const message = err instanceof Error ? err.message : String(err);
+      // With prompts off, git reports a 401 as "could not read Username": say what happened.
+      if (/could not read (Username|Password)|Authentication failed|requested URL returned error: 40[13]|terminal prompts disabled/i.test(message)) {
+        const status = /returned error: (\d{3})/.exec(message)?.[1];
+        throw this.redactor.error(new UserError(`the git remote ${await this.remoteUrlQuiet()} rejected the credentials${status ? ` (HTTP ${status})` : ' (HTTP 401)'} for git ${args[0]}${this.token ? '' : '; no token was given'}`, {
+          hint: this.token ? 'check that the token is valid and may write contents to the repository' : 'set GITHUB_TOKEN (or configure a GitHub App) so git can authenticate',
+        }));
+      }
       throw this.redactor.error(err, `git ${args[0]} failed in ${this.dir}: `);
     }
+  }
+
+  /** The remote URL for a message (masked), or "origin" when it cannot be read. */
+  private async remoteUrlQuiet(): Promise<string> {
+    try { return this.redactor.redact((await this.git().raw(['remote', 'get-url', this.remote])).trim()); } catch { return this.remote; }
   }
 
   /** Fails clearly when repoDir is not a git checkout with the expected remote. */

@@ -153,6 +153,19 @@ export class GitHubRepo {
       const status = (err as RequestError).status;
       const message = String((err as { message?: unknown }).message ?? '');
       const where = `${this.fullName} at ${this.apiUrl}`;
+      // Octokit reports a request that never got an answer (refused, DNS, TLS) as status 500 without a response.
+      if (!(err as { response?: unknown }).response) {
+        let code: string | undefined;
+        for (let c: unknown = err, depth = 0; c && typeof c === 'object' && depth < 6 && !code; c = (c as { cause?: unknown }).cause, depth++) {
+          const k = (c as { code?: unknown }).code;
+          const m = /\b(E[A-Z]{3,}|UND_ERR_[A-Z_]+)\b/.exec(String((c as { message?: unknown }).message ?? ''));
+          code = typeof k === 'string' && k ? k : m?.[1];
+        }
+        code ??= 'no answer';
+        return redactor.error(new UserError(`GitHub at ${this.apiUrl} could not be reached to ${what} ${this.fullName} (${code}); no HTTP answer came back`, {
+          hint: 'check --github-api-url (or GITHUB_API_URL) and the network or proxy between here and GitHub',
+        }));
+      }
       if (status === 404) {
         return redactor.error(new UserError(`GitHub could not ${what} ${where}: not found (HTTP 404)`, {
           hint: 'check --github-repo (OWNER/NAME) and that the token or GitHub App can access that repository',
