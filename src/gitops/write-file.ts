@@ -4,7 +4,7 @@
 // must still hold the bytes the edit was made from, and the new text replaces it by rename.
 
 import { existsSync } from 'node:fs';
-import { lstat, open, readFile, realpath, rename, rm, stat, writeFile } from 'node:fs/promises';
+import { lstat, open, readFile, readlink, realpath, rename, rm, stat, writeFile } from 'node:fs/promises';
 import path from 'node:path';
 import { EXIT, UserError } from '../core/errors.ts';
 
@@ -22,7 +22,8 @@ export function repositoryRoot(start: string): string | undefined {
  */
 export async function writablePath(file: string, root: string): Promise<string> {
   const info = await lstat(file);
-  const real = await realpath(file);
+  // A dangling link still points somewhere: that is where a write would create the file.
+  const real = await realpath(file).catch(async () => (info.isSymbolicLink() ? path.resolve(path.dirname(path.resolve(file)), await readlink(file)) : path.resolve(file)));
   const realRoot = await realpath(root);
   const inside = real === realRoot || real.startsWith(realRoot + path.sep);
   if (!inside) {

@@ -2,7 +2,7 @@
 // with the clusters its Argo CD / Flux files deploy to and the GitHub repository of `origin`.
 
 import { execFile } from 'node:child_process';
-import { existsSync } from 'node:fs';
+import { existsSync, lstatSync } from 'node:fs';
 import { writeFile } from 'node:fs/promises';
 import path from 'node:path';
 import { promisify } from 'node:util';
@@ -115,6 +115,10 @@ policies:
 `;
 }
 
+function isSymlink(file: string): boolean {
+  try { return lstatSync(file).isSymbolicLink(); } catch { return false; }
+}
+
 export function register(program: Command): void {
   program.command('init')
     .description('write a commented rightsizer.yaml for the GitOps repository in the current folder')
@@ -125,13 +129,19 @@ Example:
   $ cd my-gitops-repo && rightsizer init && rightsizer plan`)
     .action(async (_opts, cmd: Command) => {
       const opts = cmd.optsWithGlobals() as { force?: boolean; dir: string; config: string; quiet?: boolean };
-      const root = (await git(opts.dir, 'rev-parse', '--show-toplevel')) ?? path.resolve(opts.dir);
-      const target = path.resolve(root, path.basename(opts.config || 'rightsizer.yaml'));
-      if (existsSync(target) && !opts.force) {
-        throw new UserError(`${target} already exists`, { exitCode: EXIT.usage, hint: 'pass --force to overwrite it' });
+      // The file goes in the folder asked for (the current one by default), even inside a larger
+      // git repository: that folder is the GitOps tree the configuration describes.
+      const folder = path.resolve(opts.dir);
+      const root = (await git(opts.dir, 'rev-parse', '--show-toplevel')) ?? folder;
+      let target = path.resolve(folder, path.basename(opts.config || 'rightsizer.yaml'));
+      if (existsSync(target) || isSymlink(target)) {
+        if (!opts.force) throw new UserError(`${target} already exists`, { exitCode: EXIT.usage, hint: 'pass --force to overwrite it' });
+        // --force never follows a symbolic link out of the repository.
+        const { writablePath } = await import('../../gitops/write-file.ts');
+        target = await writablePath(target, root);
       }
       const { readRepoFiles } = await import('../../gitops/repo-files.ts');
-      const files = await readRepoFiles(root);
+      const files = await readRepoFiles(folder);
       const headRef = await git(root, 'symbolic-ref', '--short', 'refs/remotes/origin/HEAD');
       const baseBranch = headRef?.replace(/^origin\//, '') ?? (await git(root, 'branch', '--show-current')) ?? 'main';
       const info = { github: githubRepoFromRemote(await git(root, 'remote', 'get-url', 'origin')), baseBranch: baseBranch || 'main', clusters: destinationsIn(files) };
