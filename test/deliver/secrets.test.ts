@@ -251,3 +251,17 @@ test('secrets written inline in rightsizer.yaml are never echoed, and a *Env hol
     rmSync(dir, { recursive: true, force: true });
   }
 });
+
+test('seeded from a configuration, the run\'s redactor masks a Slack webhook echoed as its path, basic auth in base64 and an org id header', async () => {
+  const { redact, seedSecrets } = await import('../../src/deliver/redact.ts');
+  const env = { SLACK_WEBHOOK: SECRETS.SLACK_WEBHOOK, PROM_USER: SECRETS.PROM_USER, PROM_PASS: SECRETS.PROM_PASS, ORG_ID: SECRETS.ORG_ID };
+  seedSecrets({
+    clusters: [{ prometheus: { url: 'http://p', headers: { 'X-Scope-OrgID': '${ORG_ID}' }, auth: { type: 'basic', usernameEnv: 'PROM_USER', passwordEnv: 'PROM_PASS' } } }],
+    slack: { webhookUrlEnv: 'SLACK_WEBHOOK' },
+  }, env);
+  const path = new URL(SECRETS.SLACK_WEBHOOK).pathname;
+  const basic = Buffer.from(`${SECRETS.PROM_USER}:${SECRETS.PROM_PASS}`).toString('base64');
+  const text = redact(`no_service: ${path} | Authorization: basic ${basic} | X-Scope-OrgID: ${SECRETS.ORG_ID} | ${SECRETS.SLACK_WEBHOOK.slice(8)}`);
+  assertNoSecret('the redacted echo', text);
+  assert.match(text, /^no_service: \*\*\* \| Authorization: basic \*\*\* \| X-Scope-OrgID: \*\*\* \| /);
+});
