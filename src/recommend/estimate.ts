@@ -16,7 +16,7 @@ export interface EstimateOptions {
   /** End of the window, seconds. */
   now: number;
   kind?: WorkloadKind;
-  /** Current memory limit (or request), bytes: the cap when no OOM kill was seen. */
+  /** Current memory limit, bytes: the cap when no OOM kill was seen (none without a limit). */
   currentMemory?: number;
   /** Overrides of the estimators' rules (benchmarks compare variants with it; the bot uses the defaults). */
   rules?: { cpu?: Partial<CpuRules>; memory?: Partial<MemoryRules> };

@@ -9,6 +9,7 @@ import { describeBytes, formatCpu } from '../core/quantity.ts';
 import { DecayingHistogram } from './model/decaying-histogram.ts';
 import { estimateContainer, type ContainerEstimate } from './estimate.ts';
 import { calm, CPU_CALM, MEMORY_CALM } from './logic/calm.ts';
+import { SUSTAINED_THROTTLING } from './logic/cpu.ts';
 import { DEFAULT_WATTS_PER_CORE, energyDelta, WATTS_PER_GIB, type Reservation } from './logic/energy.ts';
 import { days, lowestConfidence } from './logic/history.ts';
 import { coupleHpa, estimateReplicas, REPLICA_RULES } from './logic/replicas.ts';
@@ -26,6 +27,8 @@ export interface EngineOptions {
 }
 
 export { estimateContainer } from './estimate.ts';
+export { needsAttention, attentionText, type Attention } from './attention.ts';
+export { SUSTAINED_THROTTLING } from './logic/cpu.ts';
 export type { ContainerEstimate, EstimateOptions } from './estimate.ts';
 
 const SCALABLE = new Set(['Deployment', 'StatefulSet', 'Rollout']);
@@ -55,16 +58,14 @@ interface ContainerPlan {
   gpuTo?: number;
 }
 
-/** CPU throttled in at least this share of CFS periods is sustained throttling (kubernetes-mixin's CPUThrottlingHigh uses 25%). */
-export const SUSTAINED_THROTTLING = 0.25;
-
 function planContainer(profile: UsageProfile, index: number, options: EngineOptions, now: number): ContainerPlan {
   const usage = profile.containers[index];
   const current: ContainerResources | undefined = profile.current.containers.find(c => c.container === usage.container);
   const memRequestNow = current?.requests.memoryBytes, memLimitNow = current?.limits.memoryBytes;
   const estimate = estimateContainer(usage, {
-    // The workload lived within its limit: that is the cap when no OOM kill was seen.
-    historyDays: options.historyDays, cpuPercentile: options.cpuPercentile, now, kind: profile.ref.kind, currentMemory: memLimitNow ?? memRequestNow,
+    // The workload lived within its limit: that is the cap when no OOM kill was seen. Without a
+    // limit nothing capped it, so nothing caps the estimate (a request is not enforced).
+    historyDays: options.historyDays, cpuPercentile: options.cpuPercentile, now, kind: profile.ref.kind, currentMemory: memLimitNow,
   });
   const notSmaller: string[] = [];
   const evidence: Evidence = {

@@ -13,7 +13,6 @@ import { formatCpu } from '../../core/quantity.ts';
 import type { DecayingHistogram } from '../model/decaying-histogram.ts';
 import type { HistoryAssessment } from './history.ts';
 import { days } from './history.ts';
-import { roundCpu } from './rounding.ts';
 
 export interface CpuRules {
   /** Share of the gap between the configured percentile and 1 that each class closes. */
@@ -42,8 +41,11 @@ export const CPU_RULES: CpuRules = {
   podUneven: 0.1,
 };
 
+/** CPU throttled in at least this share of CFS periods is sustained throttling (kubernetes-mixin's CPUThrottlingHigh alerts at 25%). */
+export const SUSTAINED_THROTTLING = 0.25;
+
 export interface CpuEstimate {
-  /** Recommended request, cores, rounded to whole millicores. */
+  /** Recommended request, cores, to the nearest millicore. */
   cores: number;
   percentile: number;
   /** The percentile's value before the margin, cores. */
@@ -141,7 +143,9 @@ export function estimateCpu(
   }
   const margin = rules.baseMargin + options.history.extraMargin;
   const raw = value * (1 + margin);
-  let cores = roundCpu(raw);
+  // To the nearest millicore (the finest a request can say): rounding up would add half a
+  // millicore on average to every request, a bias a flat-percentile baseline does not have.
+  let cores = Math.round(raw * 1000) / 1000;
   if (cores < rules.floorCores) {
     cores = rules.floorCores;
     notSmallerBecause.push(`floor of ${formatCpu(rules.floorCores)}`);

@@ -124,7 +124,7 @@ export function estimateMemory(
     windowSeconds: number;
     history: HistoryAssessment;
     oomKills: OomEvent[];
-    /** Current memory limit (or request when no limit), bytes. */
+    /** Current memory limit, bytes (undefined without one). */
     current?: number;
     workloadClass?: WorkloadClass;
   },
