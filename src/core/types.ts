@@ -107,7 +107,7 @@ export interface ContainerUsage {
   cpu: HistogramState;
   /** CPU usage in cores over the whole window, unweighted (CPU_WINDOW_HISTOGRAM): the default basis. Absent in older snapshots. */
   cpuWindow?: HistogramState;
-  /** The same over the last CPU_RECENT_SECONDS of the window only: compared with the rest to detect a level shift. */
+  /** The same over the last RECENT_SECONDS of the window only: compared with the rest to detect a level shift. */
   cpuRecent?: HistogramState;
   /** Per pod, CPU usage over the window, unweighted (CPU_POD_HISTOGRAM): whether pods of one workload are alike. */
   cpuPods?: Array<{ pod: string; cpu: HistogramState }>;

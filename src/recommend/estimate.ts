@@ -2,7 +2,7 @@
 // (recommendWorkload) and the replay benchmark call this, so the benchmark measures the engine.
 
 import type { ContainerUsage, WorkloadClass, WorkloadKind } from '../core/types.ts';
-import { CPU_RECENT_SECONDS, DecayingHistogram } from './model/decaying-histogram.ts';
+import { RECENT_SECONDS, DecayingHistogram } from './model/decaying-histogram.ts';
 import { PeakSeries } from './model/peak-series.ts';
 import { classify, classMetrics, describeClass, type ClassMetrics } from './logic/classify.ts';
 import { CPU_RULES, estimateCpu, type CpuEstimate, type CpuRules, type CpuSketches } from './logic/cpu.ts';
@@ -56,7 +56,7 @@ export function estimateContainer(usage: ContainerUsage, options: EstimateOption
   const sketches: CpuSketches = {
     decayed: cpu,
     ...(usage.cpuWindow ? { window: DecayingHistogram.fromState(usage.cpuWindow) } : {}),
-    ...(usage.cpuRecent ? { recent: DecayingHistogram.fromState(usage.cpuRecent), recentSeconds: CPU_RECENT_SECONDS } : {}),
+    ...(usage.cpuRecent ? { recent: DecayingHistogram.fromState(usage.cpuRecent), recentSeconds: RECENT_SECONDS } : {}),
     ...(usage.cpuPods ? { pods: usage.cpuPods.map(p => ({ pod: p.pod, cpu: DecayingHistogram.fromState(p.cpu) })) } : {}),
   };
   // The idle share of a batch job is read from the histogram its percentile comes from.

@@ -3,7 +3,7 @@
 // benchmark and the tests fill them through this one class, so they cannot drift apart.
 
 import type { ContainerUsage } from '../../core/types.ts';
-import { CPU_POD_HISTOGRAM, CPU_RECENT_SECONDS, CPU_WINDOW_HISTOGRAM, DecayingHistogram } from './decaying-histogram.ts';
+import { CPU_POD_HISTOGRAM, RECENT_SECONDS, CPU_WINDOW_HISTOGRAM, DecayingHistogram } from './decaying-histogram.ts';
 
 export class CpuWindowSketches {
   readonly window: DecayingHistogram;
@@ -12,10 +12,10 @@ export class CpuWindowSketches {
   private readonly recentFrom: number;
   private readonly reference: number;
 
-  /** `end`: the end of the window (seconds); samples from end − CPU_RECENT_SECONDS on are recent. */
+  /** `end`: the end of the window (seconds); samples from end − RECENT_SECONDS on are recent. */
   constructor(end: number) {
     this.reference = end;
-    this.recentFrom = end - CPU_RECENT_SECONDS;
+    this.recentFrom = end - RECENT_SECONDS;
     this.window = new DecayingHistogram(CPU_WINDOW_HISTOGRAM, end);
     this.recent = new DecayingHistogram(CPU_WINDOW_HISTOGRAM, end);
   }

@@ -23,7 +23,7 @@ export const CPU_HISTOGRAM: HistogramOptions = { firstBucket: 0.001, ratio: 1.05
 export const FLAT_HALF_LIFE = 1e12;
 export const CPU_WINDOW_HISTOGRAM: HistogramOptions = { firstBucket: 0.001, ratio: 1.01, halfLifeSeconds: FLAT_HALF_LIFE, maxBuckets: 1300 };
 /** The last days of the window, same layout: compared with the rest to see a level shift. */
-export const CPU_RECENT_SECONDS = 2 * 86400;
+export const RECENT_SECONDS = 2 * 86400;
 // Per pod: 5% buckets are enough to tell whether pods differ, and keep many pods cheap.
 export const CPU_POD_HISTOGRAM: HistogramOptions = { firstBucket: 0.001, ratio: 1.05, halfLifeSeconds: FLAT_HALF_LIFE, maxBuckets: 400 };
 export const GPU_UTIL_HISTOGRAM: HistogramOptions = { firstBucket: 0.1, ratio: 1.05, halfLifeSeconds: 86400, maxBuckets: 160 };
