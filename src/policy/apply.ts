@@ -217,7 +217,7 @@ function applyFieldRules(rec: Recommendation, s: (key: string) => EffectiveSetti
       if (dec && ch.to < from * (1 - Number(dec.value))) {
         const to = Math.min(roundUp(r, from * (1 - Number(dec.value))), from);
         verdict.act(dec.rule, `clamped ${field.label} ${showChange(r, ch)} to ${show(r, to)}: step limit −${dec.text} per PR`);
-        notSmaller(field.container, `step limit −${dec.text} per PR (${dec.rule})`);
+        notSmaller(field.container, `${field.label}: step limit −${dec.text} per PR (${dec.rule})`);
         ch = { ...ch, to };
         field.set(ch);
         verdict.modified = true;
@@ -238,7 +238,7 @@ function applyFieldRules(rec: Recommendation, s: (key: string) => EffectiveSetti
     if (floor && ch.to !== undefined && ch.to < Number(floor.value)) {
       const why = floor.key === 'availability.minReplicas' ? `availability needs at least ${floor.text} replicas` : `minimum ${floor.text}`;
       verdict.act(floor.rule, `clamped ${field.label} ${showChange(r, ch)} to ${show(r, Number(floor.value))}: ${why}`);
-      notSmaller(field.container, `${why} (${floor.rule})`);
+      notSmaller(field.container, `${field.label}: ${why} (${floor.rule})`);
       ch = { ...ch, to: Number(floor.value) };
       field.set(ch);
       verdict.modified = true;
@@ -335,7 +335,7 @@ function applyLimitRules(rec: Recommendation, meta: WorkloadMeta, s: (key: strin
           const to = roundUp(r, newLim / max);
           const from = c[reqKey]?.from;
           verdict.act(ratio.rule, `clamped ${r}.request (${c.container}) to ${show(r, to)}: limit/request at most ${max}`);
-          notSmaller(c, `limit/request ratio at most ${max} (${ratio.rule})`);
+          notSmaller(c, `${r}.request (${c.container}): limit/request ratio at most ${max} (${ratio.rule})`);
           if (from !== undefined && to >= from) delete c[reqKey];
           else c[reqKey] = { from, to };
         } else {

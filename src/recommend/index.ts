@@ -154,6 +154,7 @@ function fillChanges(plan: ContainerPlan, current: ContainerResources | undefine
   } else if (rec.memoryRequest && plan.memTo !== undefined) {
     // No limit today: memory request = limit, so the container cannot grow past what it asked for.
     rec.memoryLimit = change(undefined, plan.memTo);
+    if (plan.memTo > (plan.estimate.memory?.bytes ?? Infinity)) rec.evidence.notSmallerBecause?.push('memory limit: none today, set to the new memory request (request = limit)');
   }
   if (plan.gpuTo !== undefined && plan.gpuFrom !== undefined && plan.gpuTo !== plan.gpuFrom) {
     const reqFrom = current?.requests.gpus, limFrom = current?.limits.gpus;
