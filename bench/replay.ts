@@ -6,8 +6,8 @@
 //
 // For each entity (CSV) and each week starting 14 and 21 days after its first sample, only the
 // previous 14 days are fed into the same sketches the collector fills (DecayingHistogram with
-// CPU_HISTOGRAM, CpuWindowSketches, hourly PeakSeries) and the same estimateContainer() that recommendWorkload()
-// calls. The VM's provisioned cores and memory stand in for today's request and limit.
+// CPU_HISTOGRAM, CpuWindowSketches, hourly PeakSeries) and the same estimateContainer() that
+// recommendWorkload() calls. The VM's provisioned cores and memory stand in for today's request and limit.
 // What is emitted is the estimate (the value the bot converges to); the bot's calm rules (step
 // limits, minimum change) act on top of it in recommendWorkload and are not part of this score.
 
