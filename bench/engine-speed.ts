@@ -10,6 +10,7 @@ import { availableParallelism, cpus } from 'node:os';
 import type { ContainerUsage } from '../src/core/types.ts';
 import { estimateContainer } from '../src/recommend/estimate.ts';
 import { CPU_HISTOGRAM, DecayingHistogram } from '../src/recommend/model/decaying-histogram.ts';
+import { CpuWindowSketches } from '../src/recommend/model/cpu-window.ts';
 import { PeakSeries } from '../src/recommend/model/peak-series.ts';
 
 const { values } = parseArgs({ options: { containers: { type: 'string' }, days: { type: 'string' }, 'per-sample': { type: 'boolean' } } });
@@ -51,19 +52,22 @@ for (let k = 0; k < containers; k++) {
   generate(k);
   const t0 = performance.now();
   const h = new DecayingHistogram(CPU_HISTOGRAM, start);
+  const w = new CpuWindowSketches(now);
   const p = new PeakSeries(3600, 24 * 35);
   if (perSample) {
     let t = start;
     for (let i = 0; i < n; i++, t += STEP) {
       h.add(cpu[i], t);
+      w.add(undefined, cpu[i], t);
       p.add(mem[i], t);
     }
   } else {
     h.addSeries(cpu, start, STEP);
+    w.addSeries(undefined, cpu, start, STEP);
     p.addSeries(mem, start, STEP);
   }
   const usage: ContainerUsage = {
-    container: `c${k}`, cpu: h.toState(), memoryPeaks: p.toState(), oomKills: [], restarts: 0,
+    container: `c${k}`, cpu: h.toState(), ...w.toUsage(), memoryPeaks: p.toState(), oomKills: [], restarts: 0,
     samples: n, firstSample: start, lastSample: now - STEP, coverage: 1,
   };
   const e = estimateContainer(usage, { historyDays: days, cpuPercentile: 0.95, now, currentMemory: 8 * 2 ** 30 });

@@ -25,6 +25,8 @@ import { seededRandom } from './seeded-random.ts';
 // Variants compared with the engine's defaults. Each changes one principle, not a tuned number.
 const VARIANTS: Record<string, { about: string; options: ReplayOptions; saved?: Map<string, ReplayLine[]> }> = {
   engine: { about: 'the engine as shipped', options: {} },
+  'cpu-recency-weighted': { about: 'CPU from the recency-weighted histogram only (the engine before the window basis)', options: { recencyOnly: true } },
+  'cpu-no-level-shift': { about: 'CPU from the window percentile, level shifts ignored', options: { rules: { cpu: { levelShift: false } } } },
   'cpu-half-life-1.5d': { about: 'CPU histogram half-life 1.5 days', options: { cpuHistogram: { ...CPU_HISTOGRAM, halfLifeSeconds: 1.5 * 86400 } } },
   'cpu-half-life-3d': { about: 'CPU histogram half-life 3 days', options: { cpuHistogram: { ...CPU_HISTOGRAM, halfLifeSeconds: 3 * 86400 } } },
   'cpu-no-decay': { about: 'CPU histogram without recency weighting (KRR-like window)', options: { cpuHistogram: { ...CPU_HISTOGRAM, halfLifeSeconds: 1e6 * 86400 } } },
@@ -35,6 +37,16 @@ const VARIANTS: Record<string, { about: string; options: ReplayOptions; saved?: 
 };
 
 const VERDICT = ['cpu_dominates_krr', 'memory_dominates_krr', 'cpu_not_dominated_by_vpa', 'memory_not_dominated_by_vpa', 'no_missing'] as const;
+// Not scorer verdicts: no worse than KRR on either axis (ties count), CPU and memory separately.
+const NOT_WORSE = ['cpu_not_worse_than_krr', 'memory_not_worse_than_krr'] as const;
+
+function notWorse(r: ScoreResult): Record<(typeof NOT_WORSE)[number], boolean> {
+  const c = r.strategies.candidate, k = r.strategies.krr_simple;
+  return {
+    cpu_not_worse_than_krr: c.cpu_request_pct_of_current <= k.cpu_request_pct_of_current && c.cpu_shortfall_pct_of_usage <= k.cpu_shortfall_pct_of_usage,
+    memory_not_worse_than_krr: c.memory_request_pct_of_current <= k.memory_request_pct_of_current && c.oom_weeks <= k.oom_weeks,
+  };
+}
 
 interface Figures {
   cpu_request_pct_of_current: number; cpu_shortfall_pct_of_usage: number;
@@ -58,12 +70,14 @@ function margins(r: ScoreResult): Record<string, number> {
 const rng = seededRandom;
 
 interface Tally { n: number; holds: Record<string, number>; all: number; margins: Record<string, number[]> }
-const newTally = (): Tally => ({ n: 0, holds: Object.fromEntries(VERDICT.map(v => [v, 0])), all: 0, margins: {} });
+const newTally = (): Tally => ({ n: 0, holds: Object.fromEntries([...VERDICT, ...NOT_WORSE].map(v => [v, 0])), all: 0, margins: {} });
 
 function record(t: Tally, r: ScoreResult): void {
   const v = r.strategies.candidate.verdict!;
   t.n++;
   for (const k of VERDICT) if (v[k]) t.holds[k]++;
+  const w = notWorse(r);
+  for (const k of NOT_WORSE) if (w[k]) t.holds[k]++;
   if (VERDICT.every(k => v[k])) t.all++;
   for (const [k, m] of Object.entries(margins(r))) (t.margins[k] ??= []).push(m);
 }
@@ -73,7 +87,7 @@ function summary(t: Tally) {
   const q = (a: number[], p: number) => { const s = [...a].sort((x, y) => x - y); return s[Math.floor(p * (s.length - 1))]; };
   return {
     resamples: t.n,
-    holds_pct: Object.fromEntries(VERDICT.map(k => [k, pct(t.holds[k])])),
+    holds_pct: Object.fromEntries([...VERDICT, ...NOT_WORSE].map(k => [k, pct(t.holds[k])])),
     all_true_pct: pct(t.all),
     margin_mean: Object.fromEntries(Object.entries(t.margins).map(([k, a]) => [k, +(a.reduce((x, y) => x + y, 0) / a.length).toFixed(3)])),
     margin_p05: Object.fromEntries(Object.entries(t.margins).map(([k, a]) => [k, +q(a, 0.05).toFixed(3)])),

@@ -6,8 +6,8 @@
 //
 // For each entity (CSV) and each week starting 14 and 21 days after its first sample, only the
 // previous 14 days are fed into the same sketches the collector fills (DecayingHistogram with
-// CPU_HISTOGRAM, hourly PeakSeries) and the same estimateContainer() that recommendWorkload()
-// calls. The VM's provisioned cores and memory stand in for today's request and limit.
+// CPU_HISTOGRAM, CpuWindowSketches, hourly PeakSeries) and the same estimateContainer() that
+// recommendWorkload() calls. The VM's provisioned cores and memory stand in for today's request and limit.
 // What is emitted is the estimate (the value the bot converges to); the bot's calm rules (step
 // limits, minimum change) act on top of it in recommendWorkload and are not part of this score.
 
@@ -18,6 +18,7 @@ import { parseArgs } from 'node:util';
 import type { ContainerUsage } from '../src/core/types.ts';
 import { estimateContainer, type EstimateOptions } from '../src/recommend/estimate.ts';
 import { CPU_HISTOGRAM, DecayingHistogram, type HistogramOptions } from '../src/recommend/model/decaying-histogram.ts';
+import { CpuWindowSketches } from '../src/recommend/model/cpu-window.ts';
 import { PeakSeries } from '../src/recommend/model/peak-series.ts';
 import { readBitbrainsCsv, type Trace } from './lib/bitbrains.ts';
 
@@ -31,6 +32,8 @@ export interface ReplayOptions {
   /** CPU sketch layout; the collector's CPU_HISTOGRAM unless a variant is being compared. */
   cpuHistogram?: HistogramOptions;
   rules?: EstimateOptions['rules'];
+  /** Feed only the recency-weighted CPU sketch (the engine before the window basis; an older snapshot). */
+  recencyOnly?: boolean;
 }
 
 export interface ReplayLine { entity: string; week: number; cpu_cores: number; memory_bytes: number; workloadClass: string }
@@ -43,12 +46,14 @@ export function replayTrace(entity: string, trace: Trace, options: ReplayOptions
   for (const week of WEEKS) {
     const ref = trace.time[0] + week * DAY, from = ref - HISTORY_DAYS * DAY;
     const cpu = new DecayingHistogram(options.cpuHistogram ?? CPU_HISTOGRAM, from);
+    const window = new CpuWindowSketches(ref);
     const memory = new PeakSeries(3600, 24 * 35);
     let n = 0, first = Infinity, last = -Infinity;
     for (let i = 0; i < trace.time.length; i++) {
       const t = trace.time[i];
       if (t < from || t >= ref) continue;
       cpu.add(trace.cpuCores[i], t);
+      window.add(undefined, trace.cpuCores[i], t);
       memory.add(trace.memoryBytes[i], t);
       n++;
       if (t < first) first = t;
@@ -57,7 +62,7 @@ export function replayTrace(entity: string, trace: Trace, options: ReplayOptions
     if (n === 0) continue;
     samples += n;
     const usage: ContainerUsage = {
-      container: entity, cpu: cpu.toState(), memoryPeaks: memory.toState(), oomKills: [], restarts: 0,
+      container: entity, cpu: cpu.toState(), ...(options.recencyOnly ? {} : window.toUsage()), memoryPeaks: memory.toState(), oomKills: [], restarts: 0,
       samples: n, firstSample: first, lastSample: last, coverage: Math.min(1, n / ((HISTORY_DAYS * DAY) / SAMPLE_SECONDS)),
     };
     const e = estimateContainer(usage, {

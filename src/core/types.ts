@@ -103,8 +103,14 @@ export interface GpuUsage {
 
 export interface ContainerUsage {
   container: string;
-  /** CPU usage in cores. */
+  /** CPU usage in cores, recency-weighted (CPU_HISTOGRAM). */
   cpu: HistogramState;
+  /** CPU usage in cores over the whole window, unweighted (CPU_WINDOW_HISTOGRAM): the default basis. Absent in older snapshots. */
+  cpuWindow?: HistogramState;
+  /** The same over the last RECENT_SECONDS of the window only: compared with the rest to detect a level shift. */
+  cpuRecent?: HistogramState;
+  /** Per pod, CPU usage over the window, unweighted (CPU_POD_HISTOGRAM): whether pods of one workload are alike. */
+  cpuPods?: Array<{ pod: string; cpu: HistogramState }>;
   /** Memory working set in bytes, peak per interval. */
   memoryPeaks: PeakSeriesState;
   gpu?: GpuUsage;
@@ -183,7 +189,7 @@ export interface Evidence {
   samples: number;
   coverage: number;
   workloadClass?: WorkloadClass;
-  cpu?: { percentile: number; value: number; peak: number; margin: number; why: string };
+  cpu?: { percentile: number; value: number; peak: number; margin: number; why: string; statistic?: string; throttledRatio?: number };
   memory?: { peak: number; headroom: number; volatility: number; oomKills: number; why: string };
   gpu?: { utilisationP95: number; memoryPeakBytes: number; powerP95Watts?: number; why: string };
   replicas?: { demandP95Cores: number; targetUtilisation: number; why: string };
@@ -191,6 +197,8 @@ export interface Evidence {
   confidence: Confidence;
   /** Why the new value is not smaller (step limit, floor, OOM bump, minimum change…). */
   notSmallerBecause?: string[];
+  /** Why a raise of this resource is needed for safety (peak above the request, OOM kills, throttling): never held back by saving thresholds, minimum change or decrease steps. */
+  safety?: { cpu?: string; memory?: string };
 }
 
 export interface CostDelta {

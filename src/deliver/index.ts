@@ -9,6 +9,7 @@
 import type { PullRequestConfig, SlackConfig } from '../config/types.ts';
 import { UserError, EXIT } from '../core/errors.ts';
 import type { Plan } from '../core/plan.ts';
+import { needsAttention } from '../recommend/attention.ts';
 import type { Confidence } from '../core/types.ts';
 import { unifiedDiff } from '../core/unified-diff.ts';
 import { DEFAULT_BOT_IDENTITY, GitRepo, type CommitInfo, type GitIdentity } from './git.ts';
@@ -325,7 +326,7 @@ async function deliver(plan: Plan, options: DeliverOptions, redactor: Redactor, 
     // 7. Slack: a notification, never a reason to fail the run.
     if (options.slack && (action! === 'created' || action! === 'updated')) {
       try {
-        const r = await notifySlack({ action: action! === 'created' ? 'opened' : 'updated', group, pr: { number: pull!.number, url: pull!.url, title: pull!.title || title } }, options.slack, { log, state: options.slackState, ...(options.fetch ? { fetch: options.fetch } : {}) });
+        const r = await notifySlack({ action: action! === 'created' ? 'opened' : 'updated', group, pr: { number: pull!.number, url: pull!.url, title: pull!.title || title }, attention: needsAttention(plan.recommendations) }, options.slack, { log, state: options.slackState, ...(options.fetch ? { fetch: options.fetch } : {}) });
         result.slack.push(r.error === undefined ? { ok: r.ok } : { ok: r.ok, error: redactor.redact(r.error) });
       } catch (err) {
         result.slack.push({ ok: false, error: redactor.redact(err instanceof Error ? err.message : String(err)) });

@@ -19,6 +19,7 @@ import { formatMoney } from '../core/money.ts';
 import type { PlannedGroup } from './group.ts';
 import { usageCharts } from './mermaid.ts';
 import { SAVINGS_CAVEAT } from '../cost/savings.ts';
+import { attentionText, needsAttention } from '../recommend/attention.ts';
 import type { PullRequestGroup } from './types.ts';
 
 /** The delivery code marks bodies with `<!-- rightsizer:… -->`; this renderer never emits it. */
@@ -335,6 +336,16 @@ function summarySection(group: PullRequestGroup, recs: Recommendation[]): string
   return lines.join('\n');
 }
 
+/** Protected or frozen workloads that are OOM-killed or throttled: not edited, but never silent. */
+function attentionSection(plan: Plan): string {
+  const items = needsAttention(plan.recommendations);
+  if (items.length === 0) return '';
+  return ['### ⚠️ Needs attention (not edited by policy)', '', ...items.map(a => {
+    const t = attentionText(a);
+    return `- ${code(a.id)}: ${inline(t.trouble)}. Fix: ${inline(t.fix)}. Not edited: ${inline(t.heldBy)}`;
+  })].join('\n');
+}
+
 function render(group: PullRequestGroup, plan: Plan, level: Level): string {
   // Workloads that actually change; insufficient-data and no-change ones never reach an edit.
   const recs = group.recommendations;
@@ -345,6 +356,7 @@ function render(group: PullRequestGroup, plan: Plan, level: Level): string {
     level.details ? evidenceSection(recs) : '',
     level.charts ? chartsSection(recs) : '',
     policySection(recs, level),
+    attentionSection(plan),
     pricingSection(recs),
     unplacedSection(unplacedOf(group, plan), level),
     OPT_OUT,

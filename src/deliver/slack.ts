@@ -15,11 +15,14 @@ import type { SlackConfig } from '../config/types.ts';
 import { formatMoney } from '../core/money.ts';
 import { changeText, countText, cpuText, memText, podSum, replicasText, workloadName } from './pr-body.ts';
 import type { PullRequestGroup } from './types.ts';
+import { attentionText, type Attention } from '../recommend/attention.ts';
 
 export interface SlackEvent {
   action: 'opened' | 'updated';
   group: PullRequestGroup;
   pr: { number: number; url: string; title: string };
+  /** Protected or frozen workloads in trouble (needsAttention of the whole plan). */
+  attention?: Attention[];
 }
 
 export interface SlackMessage {
@@ -138,6 +141,16 @@ function section(text: string): object {
 }
 
 /** The Block Kit message for one PR event, within Slack's limits, with a fallback `text`. */
+/** Protected or frozen workloads that are OOM-killed or throttled, with the raise that would fix them. */
+function attentionBlock(items: Attention[]): object | undefined {
+  if (items.length === 0) return undefined;
+  const lines = items.map(a => {
+    const t = attentionText(a);
+    return `• \`${esc(a.id)}\` ${esc(t.trouble)}. Fix: ${esc(t.fix)}`;
+  });
+  return section(`*Needs attention (protected or frozen, not edited)*\n${fitLines(lines, SLACK_LIMITS.sectionText - 20, 0, n => `…and ${n} more`)}`);
+}
+
 export function slackMessage(event: SlackEvent): SlackMessage {
   const { group, pr, action } = event;
   const t = group.totals;
@@ -174,6 +187,9 @@ export function slackMessage(event: SlackEvent): SlackMessage {
     const notListed = top.length - lines.length;
     blocks.push(section(`*Top changes*\n${fitLines(lines, SLACK_LIMITS.sectionText - 20, notListed, n => `…and ${n} more in the pull request`)}`));
   }
+
+  const attention = attentionBlock(event.attention ?? []);
+  if (attention) blocks.push(attention);
 
   const caveats = [...new Set(recs.map(r => r.cost?.caveat).filter((c): c is string => Boolean(c)))].sort();
   if (caveats.length) {

@@ -9,6 +9,7 @@ import { applyTextChanges, insertChanges, newValueText, removeChange, replaceCha
 import { clusterFromPath, locateDetailed, normaliseKind } from './locate.ts';
 import { toLocation, type Block, type Context, type Location, type Spot } from './model.ts';
 import type { RepoFile } from './repo-files.ts';
+import { cpuCores, memoryBytes } from '../core/quantity.ts';
 import { fileSource, parseSource, pathText } from './yaml.ts';
 
 export interface PlanEditsOptions {
@@ -134,6 +135,18 @@ function winners<T extends { ctx: Context; file: string }>(list: T[]): { chosen:
   return { chosen };
 }
 
+/**
+ * A cut proposed without knowing today's value (Prometheus had no request or limit for it) skipped
+ * every step limit, which are relative to today's value. The file does know it: a value lower
+ * than the file's is withheld until the current value is collected, so no step is ever skipped.
+ */
+function cutWithoutCurrent(w: Wanted, spot: Spot): string | undefined {
+  if (w.change.from !== undefined || w.change.to === undefined) return undefined;
+  const inFile = w.field.startsWith('cpu.') ? cpuCores(spot.value) : w.field.startsWith('memory.') ? memoryBytes(spot.value) : undefined;
+  if (inFile === undefined || !(w.change.to < inFile)) return undefined;
+  return `${spot.file}:${spot.line}: ${w.field}${w.container ? ` (${w.container})` : ''} ${spot.value} → lower withheld: today's value was not collected, so no step limit could be applied; it is proposed once Prometheus reports the current ${w.field}`;
+}
+
 export function planEdits(files: RepoFile[], recommendations: Recommendation[], options: PlanEditsOptions): { edits: Edit[]; unplaced: Unplaced[]; locations: Location[] } {
   const { spots, blocks, errors } = locateDetailed(files, { clusters: options.clusters });
   const blockItems = blocks.map(b => ({ ...b, file: b.ctx.source.file }));
@@ -166,6 +179,8 @@ export function planEdits(files: RepoFile[], recommendations: Recommendation[], 
       if (chosen.length > 0) {
         for (const spot of chosen) {
           if (!spot.editable) { fail(`${spot.file}:${spot.line}: ${spot.reason}`); continue; }
+          const withheld = cutWithoutCurrent(w, spot);
+          if (withheld) { fail(withheld); continue; }
           const entry = fileEntry(spot.file);
           try {
             entry.changes.push(w.change.to === undefined ? removeChange(spot) : replaceChange(spot, w.change.to));

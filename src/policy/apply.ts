@@ -176,8 +176,14 @@ function notSmaller(container: ContainerRecommendation | undefined, why: string)
   if (!list.includes(why)) list.push(why);
 }
 
-function hasOomBump(field: Field): boolean {
-  return field.resource === 'memory' && (field.container?.evidence.memory?.oomKills ?? 0) > 0 && directionOf(field.get() as Change) === 'increase';
+/** A raise the engine marked as needed for safety (OOM kills, peak above the request, sustained throttling). */
+function safetyRaise(field: Field): string | undefined {
+  const ch = field.get();
+  if (!ch || !isChange(ch) || directionOf(ch) !== 'increase') return undefined;
+  const safety = field.container?.evidence.safety;
+  if (field.resource === 'memory') return safety?.memory ?? ((field.container?.evidence.memory?.oomKills ?? 0) > 0 ? 'OOM kills in the window' : undefined);
+  if (field.resource === 'cpu') return safety?.cpu;
+  return undefined;
 }
 
 // ---------------------------------------------------------------------------
@@ -211,7 +217,7 @@ function applyFieldRules(rec: Recommendation, s: (key: string) => EffectiveSetti
       if (dec && ch.to < from * (1 - Number(dec.value))) {
         const to = Math.min(roundUp(r, from * (1 - Number(dec.value))), from);
         verdict.act(dec.rule, `clamped ${field.label} ${showChange(r, ch)} to ${show(r, to)}: step limit −${dec.text} per PR`);
-        notSmaller(field.container, `step limit −${dec.text} per PR (${dec.rule})`);
+        notSmaller(field.container, `${field.label}: step limit −${dec.text} per PR (${dec.rule})`);
         ch = { ...ch, to };
         field.set(ch);
         verdict.modified = true;
@@ -232,7 +238,7 @@ function applyFieldRules(rec: Recommendation, s: (key: string) => EffectiveSetti
     if (floor && ch.to !== undefined && ch.to < Number(floor.value)) {
       const why = floor.key === 'availability.minReplicas' ? `availability needs at least ${floor.text} replicas` : `minimum ${floor.text}`;
       verdict.act(floor.rule, `clamped ${field.label} ${showChange(r, ch)} to ${show(r, Number(floor.value))}: ${why}`);
-      notSmaller(field.container, `${why} (${floor.rule})`);
+      notSmaller(field.container, `${field.label}: ${why} (${floor.rule})`);
       ch = { ...ch, to: Number(floor.value) };
       field.set(ch);
       verdict.modified = true;
@@ -250,8 +256,8 @@ function applyFieldRules(rec: Recommendation, s: (key: string) => EffectiveSetti
       continue;
     }
 
-    // The smallest change worth a pull request. Never hold back a memory raise after OOM kills.
-    if (from !== undefined && from > 0 && ch.to !== undefined && !hasOomBump(field)) {
+    // The smallest change worth a pull request. Never hold back a raise needed for safety.
+    if (from !== undefined && from > 0 && ch.to !== undefined && !safetyRaise(field)) {
       const delta = Math.abs(ch.to - from);
       const rel = s('minChange.relative');
       const abs = s(`minChange.${r}`);
@@ -329,7 +335,7 @@ function applyLimitRules(rec: Recommendation, meta: WorkloadMeta, s: (key: strin
           const to = roundUp(r, newLim / max);
           const from = c[reqKey]?.from;
           verdict.act(ratio.rule, `clamped ${r}.request (${c.container}) to ${show(r, to)}: limit/request at most ${max}`);
-          notSmaller(c, `limit/request ratio at most ${max} (${ratio.rule})`);
+          notSmaller(c, `${r}.request (${c.container}): limit/request ratio at most ${max} (${ratio.rule})`);
           if (from !== undefined && to >= from) delete c[reqKey];
           else c[reqKey] = { from, to };
         } else {
@@ -479,8 +485,11 @@ function applyOne(original: Recommendation, resolved: Resolved, context: PolicyC
     if (monthly && rec.cost && monthly.currency === rec.cost.currency && !monthly.stale) rec.cost = { ...rec.cost, monthly: monthly.monthly };
     const minSaving = monthly ? s(`minMonthlySaving.${monthly.currency}`) : undefined;
     const energySaving = rec.energy !== undefined && rec.energy.kwhPerMonthAfter < rec.energy.kwhPerMonthBefore && s('gpu.carbonAware')?.value === true;
+    const safety = fieldsOf(rec).map(safetyRaise).filter((x): x is string => x !== undefined);
     if (monthly && minSaving && hasAnyChange(rec) && monthly.monthly <= 0 && -monthly.monthly < Number(minSaving.value)) {
-      if (energySaving) {
+      if (safety.length > 0) {
+        verdict.notes.push(`kept despite saving only ${money(monthly.monthly, monthly.currency)}/month: it raises what is needed for safety (${[...new Set(safety)].join('; ')}); a saving threshold never holds back a safety raise`);
+      } else if (energySaving) {
         verdict.notes.push(`kept despite saving only ${money(monthly.monthly, monthly.currency)}/month: carbon-aware policy prefers the lower-power option (${s('gpu.carbonAware')?.rule})`);
       } else {
         verdict.act(minSaving.rule, `rejected: saves ${money(monthly.monthly, monthly.currency)}/month${monthly.stale ? ' (before clamping)' : ''}, below the ${minSaving.text} minimum worth a pull request`);

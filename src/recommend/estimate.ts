@@ -2,10 +2,10 @@
 // (recommendWorkload) and the replay benchmark call this, so the benchmark measures the engine.
 
 import type { ContainerUsage, WorkloadClass, WorkloadKind } from '../core/types.ts';
-import { DecayingHistogram } from './model/decaying-histogram.ts';
+import { RECENT_SECONDS, DecayingHistogram } from './model/decaying-histogram.ts';
 import { PeakSeries } from './model/peak-series.ts';
 import { classify, classMetrics, describeClass, type ClassMetrics } from './logic/classify.ts';
-import { CPU_RULES, estimateCpu, type CpuEstimate, type CpuRules } from './logic/cpu.ts';
+import { CPU_RULES, estimateCpu, type CpuEstimate, type CpuRules, type CpuSketches } from './logic/cpu.ts';
 import { estimateGpu, type GpuEstimate } from './logic/gpu.ts';
 import { assessHistory, DAY, days, type HistoryAssessment } from './logic/history.ts';
 import { estimateMemory, MEMORY_RULES, type MemoryEstimate, type MemoryRules } from './logic/memory.ts';
@@ -16,7 +16,7 @@ export interface EstimateOptions {
   /** End of the window, seconds. */
   now: number;
   kind?: WorkloadKind;
-  /** Current memory limit (or request), bytes: the cap when no OOM kill was seen. */
+  /** Current memory limit, bytes: the cap when no OOM kill was seen (none without a limit). */
   currentMemory?: number;
   /** Overrides of the estimators' rules (benchmarks compare variants with it; the bot uses the defaults). */
   rules?: { cpu?: Partial<CpuRules>; memory?: Partial<MemoryRules> };
@@ -53,7 +53,15 @@ export function estimateContainer(usage: ContainerUsage, options: EstimateOption
   }
   const cpuRules = options.rules?.cpu ? { ...CPU_RULES, ...options.rules.cpu } : CPU_RULES;
   const memoryRules = options.rules?.memory ? { ...MEMORY_RULES, ...options.rules.memory } : MEMORY_RULES;
-  const cpuEstimate = estimateCpu(cpu, { percentile: options.cpuPercentile, workloadClass, history, idleShare: metrics.idleShare }, cpuRules);
+  const sketches: CpuSketches = {
+    decayed: cpu,
+    ...(usage.cpuWindow ? { window: DecayingHistogram.fromState(usage.cpuWindow) } : {}),
+    ...(usage.cpuRecent ? { recent: DecayingHistogram.fromState(usage.cpuRecent), recentSeconds: RECENT_SECONDS } : {}),
+    ...(usage.cpuPods ? { pods: usage.cpuPods.map(p => ({ pod: p.pod, cpu: DecayingHistogram.fromState(p.cpu) })) } : {}),
+  };
+  // The idle share of a batch job is read from the histogram its percentile comes from.
+  const idleShare = sketches.window && !sketches.window.isEmpty() ? sketches.window.shareAtOrBelow(metrics.idleCores) : metrics.idleShare;
+  const cpuEstimate = estimateCpu(sketches, { percentile: options.cpuPercentile, workloadClass, history, idleShare }, cpuRules);
   const memoryEstimate = peaks.length
     ? estimateMemory(peaks, { now: options.now, windowSeconds, history, oomKills: usage.oomKills, current: options.currentMemory, workloadClass }, memoryRules)
     : undefined;

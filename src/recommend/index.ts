@@ -9,9 +9,10 @@ import { describeBytes, formatCpu } from '../core/quantity.ts';
 import { DecayingHistogram } from './model/decaying-histogram.ts';
 import { estimateContainer, type ContainerEstimate } from './estimate.ts';
 import { calm, CPU_CALM, MEMORY_CALM } from './logic/calm.ts';
+import { SUSTAINED_THROTTLING } from './logic/cpu.ts';
 import { DEFAULT_WATTS_PER_CORE, energyDelta, WATTS_PER_GIB, type Reservation } from './logic/energy.ts';
 import { days, lowestConfidence } from './logic/history.ts';
-import { coupleHpa, estimateReplicas } from './logic/replicas.ts';
+import { coupleHpa, estimateReplicas, REPLICA_RULES } from './logic/replicas.ts';
 import { roundCpu, roundMemory } from './logic/rounding.ts';
 
 export interface EngineOptions {
@@ -26,6 +27,8 @@ export interface EngineOptions {
 }
 
 export { estimateContainer } from './estimate.ts';
+export { needsAttention, attentionText, type Attention } from './attention.ts';
+export { SUSTAINED_THROTTLING } from './logic/cpu.ts';
 export type { ContainerEstimate, EstimateOptions } from './estimate.ts';
 
 const SCALABLE = new Set(['Deployment', 'StatefulSet', 'Rollout']);
@@ -45,8 +48,12 @@ interface ContainerPlan {
   estimate: ContainerEstimate;
   cpuFrom?: number;
   cpuTo?: number;
+  /** Memory request, today and proposed: the HPA couples to it, and pods are sized by it. */
   memFrom?: number;
   memTo?: number;
+  /** Memory limit, today and proposed: its own step from its own current value. */
+  memLimitFrom?: number;
+  memLimitTo?: number;
   gpuFrom?: number;
   gpuTo?: number;
 }
@@ -54,9 +61,11 @@ interface ContainerPlan {
 function planContainer(profile: UsageProfile, index: number, options: EngineOptions, now: number): ContainerPlan {
   const usage = profile.containers[index];
   const current: ContainerResources | undefined = profile.current.containers.find(c => c.container === usage.container);
-  const memoryCurrent = current?.limits.memoryBytes ?? current?.requests.memoryBytes;
+  const memRequestNow = current?.requests.memoryBytes, memLimitNow = current?.limits.memoryBytes;
   const estimate = estimateContainer(usage, {
-    historyDays: options.historyDays, cpuPercentile: options.cpuPercentile, now, kind: profile.ref.kind, currentMemory: memoryCurrent,
+    // The workload lived within its limit: that is the cap when no OOM kill was seen. Without a
+    // limit nothing capped it, so nothing caps the estimate (a request is not enforced).
+    historyDays: options.historyDays, cpuPercentile: options.cpuPercentile, now, kind: profile.ref.kind, currentMemory: memLimitNow,
   });
   const notSmaller: string[] = [];
   const evidence: Evidence = {
@@ -68,22 +77,35 @@ function planContainer(profile: UsageProfile, index: number, options: EngineOpti
   if (!estimate.sufficient) return plan;
 
   const cpu = estimate.cpu!;
-  evidence.cpu = { percentile: cpu.percentile, value: cpu.value, peak: cpu.peak, margin: cpu.margin, why: cpu.why };
+  evidence.cpu = {
+    percentile: cpu.percentile, value: cpu.value, peak: cpu.peak, margin: cpu.margin, why: cpu.why, statistic: cpu.statistic,
+    ...(usage.throttledRatio !== undefined ? { throttledRatio: usage.throttledRatio } : {}),
+  };
   notSmaller.push(...cpu.notSmallerBecause);
   const cpuFrom = current?.requests.cpuCores;
-  const cpuCalm = calm(cpuFrom, cpu.cores, CPU_CALM, false, formatCpu);
+  const throttled = usage.throttledRatio !== undefined && usage.throttledRatio >= SUSTAINED_THROTTLING && (cpuFrom === undefined || cpu.cores > cpuFrom);
+  if (throttled) evidence.safety = { ...evidence.safety, cpu: `CPU throttled in ${Math.round(usage.throttledRatio! * 100)}% of periods` };
+  const cpuCalm = calm(cpuFrom, cpu.cores, CPU_CALM, throttled, formatCpu);
   plan.cpuFrom = cpuFrom;
   plan.cpuTo = cpuCalm.changed ? roundCpu(cpuCalm.value) : cpuFrom;
-  if (cpuCalm.reason && cpuFrom !== undefined && cpu.cores < cpuFrom) notSmaller.push(`CPU ${cpuCalm.reason}`);
+  if (cpuCalm.reason && cpuFrom !== undefined && cpu.cores < cpuFrom) notSmaller.push(`CPU request ${cpuCalm.reason}`);
 
   const mem = estimate.memory;
   if (mem) {
     evidence.memory = { peak: mem.peak, headroom: mem.headroom, volatility: mem.volatility, oomKills: mem.oomKills, why: mem.why };
     notSmaller.push(...mem.notSmallerBecause);
-    const memCalm = calm(memoryCurrent, mem.bytes, MEMORY_CALM, mem.oomKills > 0, describeBytes);
-    plan.memFrom = memoryCurrent;
-    plan.memTo = memCalm.changed ? roundMemory(memCalm.value) : memoryCurrent;
-    if (memCalm.reason && memoryCurrent !== undefined && mem.bytes < memoryCurrent) notSmaller.push(`memory ${memCalm.reason}`);
+    const safety = memorySafety(mem.peak, mem.oomKills, memRequestNow, mem.bytes);
+    if (safety) evidence.safety = { ...evidence.safety, memory: safety };
+    const request = calm(memRequestNow, mem.bytes, MEMORY_CALM, !!safety, describeBytes);
+    plan.memFrom = memRequestNow;
+    plan.memTo = request.changed ? roundMemory(request.value) : memRequestNow;
+    if (request.reason && memRequestNow !== undefined && mem.bytes < memRequestNow) notSmaller.push(`memory request ${request.reason}`);
+    if (memLimitNow !== undefined) {
+      const limit = calm(memLimitNow, mem.bytes, MEMORY_CALM, !!safety, describeBytes);
+      plan.memLimitFrom = memLimitNow;
+      plan.memLimitTo = limit.changed ? roundMemory(limit.value) : memLimitNow;
+      if (limit.reason && mem.bytes < memLimitNow) notSmaller.push(`memory limit ${limit.reason}`);
+    }
   }
 
   const gpu = estimate.gpu;
@@ -95,6 +117,13 @@ function planContainer(profile: UsageProfile, index: number, options: EngineOpti
     plan.gpuTo = gpu.gpus < have ? gpu.gpus : have;
   }
   return plan;
+}
+
+/** Why raising memory is a matter of safety, not money: it was killed, or it uses more than it requests. */
+function memorySafety(peak: number, oomKills: number, request: number | undefined, estimate: number): string | undefined {
+  if (oomKills > 0) return `${oomKills} OOM kill${oomKills > 1 ? 's' : ''} in the window`;
+  if (request !== undefined && peak > request && estimate > request) return `memory peak ${describeBytes(peak)} is above the request ${describeBytes(request)}`;
+  return undefined;
 }
 
 function fillChanges(plan: ContainerPlan, current: ContainerResources | undefined, options: EngineOptions, notes: string[]): void {
@@ -112,10 +141,20 @@ function fillChanges(plan: ContainerPlan, current: ContainerResources | undefine
       }
     }
   }
-  if (plan.memTo !== undefined && plan.memTo !== plan.memFrom) {
-    const reqFrom = current?.requests.memoryBytes, limFrom = current?.limits.memoryBytes;
-    if (reqFrom !== plan.memTo) rec.memoryRequest = change(reqFrom, plan.memTo);
-    if (limFrom !== plan.memTo) rec.memoryLimit = change(limFrom, plan.memTo);
+  // Memory request and limit each move from their own current value; the limit never ends below the request.
+  const requestTo = plan.memTo ?? plan.memFrom;
+  if (plan.memTo !== undefined && plan.memTo !== plan.memFrom) rec.memoryRequest = change(plan.memFrom, plan.memTo);
+  if (plan.memLimitFrom !== undefined) {
+    let limitTo = plan.memLimitTo ?? plan.memLimitFrom;
+    if (requestTo !== undefined && limitTo < requestTo) {
+      limitTo = requestTo;
+      rec.evidence.notSmallerBecause?.push('memory limit: not below the memory request');
+    }
+    if (limitTo !== plan.memLimitFrom) rec.memoryLimit = change(plan.memLimitFrom, limitTo);
+  } else if (rec.memoryRequest && plan.memTo !== undefined) {
+    // No limit today: memory request = limit, so the container cannot grow past what it asked for.
+    rec.memoryLimit = change(undefined, plan.memTo);
+    if (plan.memTo > (plan.estimate.memory?.bytes ?? Infinity)) rec.evidence.notSmallerBecause?.push('memory limit: none today, set to the new memory request (request = limit)');
   }
   if (plan.gpuTo !== undefined && plan.gpuFrom !== undefined && plan.gpuTo !== plan.gpuFrom) {
     const reqFrom = current?.requests.gpus, limFrom = current?.limits.gpus;
@@ -142,11 +181,15 @@ function resizeForShare(plans: ContainerPlan[], share: number, notes: string[]):
       if (carried > p.cpuTo) {
         p.cpuTo = carried;
         notes.push(`${p.rec.container}: CPU request ${formatCpu(carried)} carries ${share.toFixed(2)}× today's load per pod.`);
+        p.rec.evidence.notSmallerBecause?.push(`CPU request: fewer pods, each carries ${share.toFixed(2)}× today's load`);
       }
     }
     if (p.memTo !== undefined && p.memFrom !== undefined) {
       const carried = roundMemory(Math.min(p.memFrom, p.memTo * share));
-      if (carried > p.memTo) p.memTo = carried;
+      if (carried > p.memTo) {
+        p.memTo = carried;
+        p.rec.evidence.notSmallerBecause?.push(`memory request: fewer pods, each carries up to ${share.toFixed(2)}× today's load`);
+      }
     }
   }
 }
@@ -169,7 +212,7 @@ export function recommendWorkload(profile: UsageProfile, options: EngineOptions)
     if (!p.estimate.sufficient) notes.push(`${p.rec.container}: insufficient data (${p.estimate.insufficientBecause}).`);
   }
 
-  // HPA coupling: the target moves with the pod's request so the HPA does not undo the change.
+  // HPA coupling: the target moves with the pod's request (utilisation is usage / request, never the limit) so the HPA does not undo the change.
   const hpa = profile.current.hpa;
   let hpaOut: Recommendation['hpa'];
   if (hpa) {
@@ -180,13 +223,16 @@ export function recommendWorkload(profile: UsageProfile, options: EngineOptions)
       memory: memFrom > 0 && memTo > 0 ? { from: memFrom, to: memTo } : undefined,
     }, { minReplicas: options.minReplicas });
     // When the target hit its bounds the request shrinks less: scale each container's new request.
+    const bounded = (what: string) => `${what} request: the HPA target stays within ${REPLICA_RULES.minHpaTarget}–${REPLICA_RULES.maxHpaTarget}%, so the request moves less`;
     if (coupling.cpuRequest !== undefined && cpuTo > 0 && Math.abs(coupling.cpuRequest - cpuTo) > 1e-9) {
       const f = coupling.cpuRequest / cpuTo;
       for (const p of plans) if (p.cpuTo !== undefined) p.cpuTo = roundCpu(p.cpuTo * f);
+      if (f > 1) for (const p of plans) p.rec.evidence.notSmallerBecause?.push(bounded('CPU'));
     }
     if (coupling.memoryRequest !== undefined && memTo > 0 && Math.abs(coupling.memoryRequest - memTo) > 1) {
       const f = coupling.memoryRequest / memTo;
       for (const p of plans) if (p.memTo !== undefined) p.memTo = roundMemory(p.memTo * f);
+      if (f > 1) for (const p of plans) p.rec.evidence.notSmallerBecause?.push(bounded('memory'));
     }
     const h: NonNullable<Recommendation['hpa']> = {};
     if (coupling.targetCPUUtilization) h.targetCPUUtilization = coupling.targetCPUUtilization;

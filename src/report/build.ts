@@ -4,6 +4,7 @@
 // `--output json` is this object and every renderer draws from it.
 
 import type { Plan } from '../core/plan.ts';
+import { needsAttention, type Attention } from '../recommend/attention.ts';
 import type { Confidence, PriceSource, UnitPrice, VerdictKind } from '../core/types.ts';
 import { detectAnomalies, type Anomaly, type AnomalyOptions } from '../cost/anomalies.ts';
 import { dailySeries, DIMENSIONS, total, type ClusterTag, type DailySeries, type Dimension } from '../cost/daily-series.ts';
@@ -65,6 +66,8 @@ export interface Report {
     inPullRequests?: { monthlySaving: number; currency: string; workloads: number };
     byWorkload: WorkloadSaving[];
   };
+  /** Protected or frozen workloads that are OOM-killed or throttled, with the raise that would fix them. */
+  attention?: Attention[];
   notes: string[];
 }
 
@@ -139,6 +142,7 @@ export function buildReport(snapshot: Snapshot, plan?: Plan, options: ReportOpti
     prices,
     sources: { ok: snapshot.sources.filter(s => s.ok), failed },
     savings: savingsOf(plan, options.planUnavailable),
+    attention: plan ? needsAttention(plan.recommendations) : [],
     notes,
   };
 }

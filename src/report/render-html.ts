@@ -4,6 +4,7 @@
 
 import type { Dimension } from '../cost/daily-series.ts';
 import type { Report } from './build.ts';
+import { attentionText } from '../recommend/attention.ts';
 import {
   anomalyDates, anomalySubject, cloudLabel, dimensionLabel, formatMoney, groupAnomalies, KIND_LABEL, percent,
   priceSourceLabel, signedPercent, unitMoney,
@@ -148,6 +149,8 @@ export function renderHtml(report: Report): string {
   }
   b.push('</div></section>');
 
+  b.push(attentionHtml(report));
+
   // Savings by workload.
   b.push('<section><h2>Savings from open recommendations</h2>');
   if (!report.savings.available) b.push(`<p class="muted">${esc(report.savings.reason ?? 'Not available.')}</p>`);
@@ -201,4 +204,15 @@ function card(label: string, value: string, sub: string, bad = false): string {
 function monthName(monthStart: string): string {
   const names = ['January', 'February', 'March', 'April', 'May', 'June', 'July', 'August', 'September', 'October', 'November', 'December'];
   return `${names[Number(monthStart.slice(5, 7)) - 1]} ${monthStart.slice(0, 4)}`;
+}
+
+/** Protected or frozen workloads in trouble: not edited, so the report must say so. */
+function attentionHtml(report: Report): string {
+  const items = report.attention ?? [];
+  if (items.length === 0) return '';
+  const li = items.map(a => {
+    const t = attentionText(a);
+    return `<li><code>${esc(a.id)}</code>: ${esc(t.trouble)}. Fix: ${esc(t.fix)}. <span class="muted small">Not edited: ${esc(t.heldBy)}</span></li>`;
+  });
+  return `<section><h2>Needs attention (protected or frozen, not edited)</h2><ul>${li.join('')}</ul></section>`;
 }

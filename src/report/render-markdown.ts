@@ -2,6 +2,7 @@
 
 import type { Dimension } from '../cost/daily-series.ts';
 import type { Report } from './build.ts';
+import { attentionText } from '../recommend/attention.ts';
 import {
   anomalyDates, anomalySubject, cloudLabel, dimensionLabel, formatMoney, groupAnomalies, KIND_LABEL, percent,
   priceSourceLabel, signedPercent, unitMoney,
@@ -118,6 +119,8 @@ export function renderMarkdown(report: Report, options: MarkdownOptions = {}): s
     if (report.savings.byWorkload.length > 25) out.push(`…and ${report.savings.byWorkload.length - 25} more.`, '');
   }
 
+  out.push(...attentionMarkdown(report));
+
   // Sources.
   out.push('## Sources', '');
   const sources = [...report.sources.failed.map(s => ({ ...s, state: '❌ failed' })), ...report.sources.ok.map(s => ({ ...s, state: '✅ ok' }))];
@@ -130,4 +133,14 @@ export function renderMarkdown(report: Report, options: MarkdownOptions = {}): s
     out.push('');
   }
   return `${out.join('\n').trimEnd()}\n`;
+}
+
+/** Protected or frozen workloads in trouble: not edited, so the report must say so. */
+function attentionMarkdown(report: Report): string[] {
+  const items = report.attention ?? [];
+  if (items.length === 0) return [];
+  return ['## Needs attention (protected or frozen, not edited)', '', ...items.map(a => {
+    const t = attentionText(a);
+    return `- \`${a.id}\`: ${t.trouble}. Fix: ${t.fix}. Not edited: ${t.heldBy}`;
+  }), ''];
 }

@@ -2,6 +2,7 @@
 
 import type { Dimension } from '../cost/daily-series.ts';
 import type { Report } from './build.ts';
+import { attentionText } from '../recommend/attention.ts';
 import {
   anomalyDates, anomalySubject, cloudLabel, dimensionLabel, formatMoney, groupAnomalies, KIND_LABEL, percent,
   priceSourceLabel, signedPercent, unitMoney,
@@ -78,6 +79,17 @@ export function renderTerminal(report: Report, options: { paint?: Paint; topN?: 
     out.push(paint('Savings by workload (per month)', 'bold'));
     out.push(columns(report.savings.byWorkload.slice(0, 10).map(w => ['  ' + w.id, formatMoney(w.monthlySaving, w.currency), w.verdict]), [1]), '');
   }
+  out.push(...attentionTerminal(report, paint));
   for (const n of report.notes) out.push(paint(`note: ${n}`, 'yellow'));
   return `${out.join('\n').trimEnd()}\n`;
+}
+
+/** Protected or frozen workloads in trouble, with the raise that would fix them. */
+function attentionTerminal(report: Report, paint: Paint): string[] {
+  const items = report.attention ?? [];
+  if (items.length === 0) return [];
+  return [paint('Needs attention (protected or frozen, not edited)', 'bold'), ...items.map(a => {
+    const t = attentionText(a);
+    return paint(`  ${a.id}: ${t.trouble}. Fix: ${t.fix}. Not edited: ${t.heldBy}`, 'yellow');
+  }), ''];
 }

@@ -194,7 +194,7 @@ const CASES: Case[] = [
     note: /^clamped memory\.request \(catalog\) 4Gi → 1\.6Gi to 2Gi: step limit −50% per PR \(p0\.yaml#shop-steps\)$/,
     check: out => {
       assert.equal(out.containers[0].memoryRequest?.to, 2 * GI);
-      assert.deepEqual(out.containers[0].evidence.notSmallerBecause, ['step limit −50% per PR (p0.yaml#shop-steps)']);
+      assert.deepEqual(out.containers[0].evidence.notSmallerBecause, ['memory.request (catalog): step limit −50% per PR (p0.yaml#shop-steps)']);
     },
   },
   {

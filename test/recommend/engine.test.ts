@@ -238,7 +238,7 @@ test('the result is plain JSON and deterministic', () => {
   assert.deepEqual(JSON.parse(JSON.stringify(a)), b);
 });
 
-test('memory: an old peak not reached in the last 7 days gets 10% headroom, a recent one 15%', () => {
+test('memory: an old peak not reached in the last 2 days gets 10% headroom, a recent one 15%', () => {
   // Current 800Mi: below the calm step limit, so the estimate itself is what is proposed.
   const current = { requests: { cpuCores: 0.2, memoryBytes: 800 * MIB }, limits: { memoryBytes: 800 * MIB } };
   const burst = (day: number) => (t: number) => (t >= day * DAY && t < day * DAY + 3600 ? 600 * MIB : 400 * MIB);
@@ -246,8 +246,10 @@ test('memory: an old peak not reached in the last 7 days gets 10% headroom, a re
   const old = makeProfile({ days: 14, cpu: () => 0.2, memory: burst(2), current });
   const a = recommendWorkload(old, OPTIONS).containers[0];
   assert.equal(a.memoryLimit!.to, Math.ceil(600 * 1.1) * MIB);
-  // The same burst in the last week: 15%.
-  const recent = makeProfile({ days: 14, cpu: () => 0.2, memory: burst(10), current });
+  // Four days before the end is not recent any more (RECENT_SECONDS = 2 days): 10%.
+  assert.equal(recommendWorkload(makeProfile({ days: 14, cpu: () => 0.2, memory: burst(10), current }), OPTIONS).containers[0].memoryLimit!.to, Math.ceil(600 * 1.1) * MIB);
+  // The same burst in the last two days: 15%.
+  const recent = makeProfile({ days: 14, cpu: () => 0.2, memory: burst(12.5), current });
   const b = recommendWorkload(recent, OPTIONS).containers[0];
   assert.equal(b.memoryLimit!.to, Math.ceil(600 * 1.15) * MIB);
 });

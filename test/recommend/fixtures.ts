@@ -4,6 +4,7 @@
 import type { ContainerResources, GpuUsage, HpaSpec, OomEvent, UsageProfile, WorkloadKind } from '../../src/core/types.ts';
 import { CPU_HISTOGRAM, DecayingHistogram, GPU_UTIL_HISTOGRAM, POWER_HISTOGRAM } from '../../src/recommend/model/decaying-histogram.ts';
 import { PeakSeries } from '../../src/recommend/model/peak-series.ts';
+import { CpuWindowSketches } from '../../src/recommend/model/cpu-window.ts';
 
 export const DAY = 86400;
 export const MIB = 2 ** 20;
@@ -39,6 +40,11 @@ export interface ProfileSpec extends SeriesSpec {
   gpu?: GpuUsage;
   /** Total CPU of the workload = per-pod CPU × this. */
   pods?: number;
+  /** CPU per pod at time t, when pods differ (each is also fed into the pooled sketches). */
+  podCpu?: Record<string, (t: number, i: number) => number>;
+  throttledRatio?: number;
+  /** Only the recency-weighted CPU sketch, as in snapshots written before the window sketches. */
+  recencyOnly?: boolean;
 }
 
 export function makeProfile(spec: ProfileSpec): UsageProfile {
@@ -46,11 +52,24 @@ export function makeProfile(spec: ProfileSpec): UsageProfile {
   const cpu = new DecayingHistogram(CPU_HISTOGRAM, START);
   const total = new DecayingHistogram(CPU_HISTOGRAM, START);
   const mem = new PeakSeries(3600, 24 * 35);
+  const window = new CpuWindowSketches(START + n * STEP);
   for (let i = 0; i < n; i++) {
     const t = START + i * STEP;
-    const c = spec.cpu(i * STEP, i);
-    cpu.add(c, t);
-    total.add(c * (spec.pods ?? 1), t);
+    if (spec.podCpu) {
+      let sum = 0;
+      for (const [pod, f] of Object.entries(spec.podCpu)) {
+        const c = f(i * STEP, i);
+        cpu.add(c, t);
+        window.add(pod, c, t);
+        sum += c;
+      }
+      total.add(sum, t);
+    } else {
+      const c = spec.cpu(i * STEP, i);
+      cpu.add(c, t);
+      window.add(undefined, c, t);
+      total.add(c * (spec.pods ?? 1), t);
+    }
     mem.add(spec.memory(i * STEP, i), t);
   }
   const kind = spec.kind ?? 'Deployment';
@@ -64,7 +83,8 @@ export function makeProfile(spec: ProfileSpec): UsageProfile {
     ref,
     current: { ref, containers: [current], replicas: spec.replicas, hpa: spec.hpa },
     containers: [{
-      container: 'app', cpu: cpu.toState(), memoryPeaks: mem.toState(), oomKills: spec.oomKills ?? [], restarts: 0,
+      container: 'app', cpu: cpu.toState(), ...(spec.recencyOnly ? {} : window.toUsage()), memoryPeaks: mem.toState(), oomKills: spec.oomKills ?? [], restarts: 0,
+      ...(spec.throttledRatio !== undefined ? { throttledRatio: spec.throttledRatio } : {}),
       samples: n, firstSample: START, lastSample: START + (n - 1) * STEP, coverage: 1, gpu: spec.gpu,
     }],
     totalCpu: spec.pods ? total.toState() : undefined,

@@ -11,6 +11,7 @@ import type {
 } from '../../core/types.ts';
 import { workloadId } from '../../core/types.ts';
 import { CPU_HISTOGRAM, DecayingHistogram, GPU_UTIL_HISTOGRAM, POWER_HISTOGRAM, type HistogramOptions } from '../../recommend/model/decaying-histogram.ts';
+import { CpuWindowSketches } from '../../recommend/model/cpu-window.ts';
 import { PeakSeries } from '../../recommend/model/peak-series.ts';
 import { PrometheusClient, PrometheusQueryError, type ClientOptions } from './client.ts';
 import { progressReporter } from './progress.ts';
@@ -58,6 +59,8 @@ interface GpuAcc {
 interface ContainerAcc {
   name: string;
   cpu: DecayingHistogram;
+  /** Unweighted window, last days and per-pod CPU (the engine's default basis). */
+  window: CpuWindowSketches;
   memory: PeakSeries;
   first: number;
   last: number;
@@ -256,7 +259,7 @@ export async function collectUsage(
     let c = w.containers.get(name);
     if (!c) {
       c = {
-        name, cpu: new DecayingHistogram(cpuLayout, reference), memory: new PeakSeries(HOUR, 24 * 35),
+        name, cpu: new DecayingHistogram(cpuLayout, reference), window: new CpuWindowSketches(reference), memory: new PeakSeries(HOUR, 24 * 35),
         first: Infinity, last: -Infinity, present: 0, restarts: 0, oom: [], throttled: 0, periods: 0,
       };
       w.containers.set(name, c);
@@ -298,6 +301,7 @@ export async function collectUsage(
             const v = values[i], t = times[i];
             if (i > runStart && t - times[i - 1] !== step) {
               c.cpu.addSeries(values.subarray(runStart, i), times[runStart], step);
+              c.window.addSeries(labels[x.pod], values.subarray(runStart, i), times[runStart], step);
               runStart = i;
             }
             if (!(v >= 0) || v === Infinity) continue;
@@ -306,7 +310,10 @@ export async function collectUsage(
             if (t < c.first) c.first = t;
             if (t > c.last) c.last = t;
           }
-          if (len > runStart) c.cpu.addSeries(values.subarray(runStart, len), times[runStart], step);
+          if (len > runStart) {
+            c.cpu.addSeries(values.subarray(runStart, len), times[runStart], step);
+            c.window.addSeries(labels[x.pod], values.subarray(runStart, len), times[runStart], step);
+          }
           break;
         }
         case 'mem':
@@ -383,6 +390,7 @@ export async function collectUsage(
       const usage: ContainerUsage = {
         container: c.name,
         cpu: c.cpu.toState(),
+        ...c.window.toUsage(),
         memoryPeaks: c.memory.toState(),
         oomKills,
         restarts: c.restarts,

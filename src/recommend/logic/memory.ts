@@ -10,6 +10,7 @@
 import type { OomEvent, WorkloadClass } from '../../core/types.ts';
 import { describeBytes } from '../../core/quantity.ts';
 import type { PeakSeries } from '../model/peak-series.ts';
+import { RECENT_SECONDS } from '../model/decaying-histogram.ts';
 import { DAY, days, type HistoryAssessment } from './history.ts';
 import { roundMemory } from './rounding.ts';
 
@@ -20,7 +21,7 @@ export interface MemoryRules {
   recentHeadroom: number;
   /** Headroom above an older peak of the window that was not reached again in the last `recentDays`. */
   olderHeadroom: number;
-  /** Days counted as recent: one run cadence, so a weekly cycle always has its peak in it. */
+  /** Days counted as recent (RECENT_SECONDS, as for CPU): the level the workload reaches now. */
   recentDays: number;
   /** Trend projection: R² of a line through daily peaks at least this, and the horizon ahead. */
   leakMinR2: number;
@@ -34,7 +35,7 @@ export interface MemoryRules {
 export const MEMORY_RULES: MemoryRules = {
   recentHeadroom: 0.15,
   olderHeadroom: 0.1,
-  recentDays: 7,
+  recentDays: RECENT_SECONDS / DAY,
   leakMinR2: 0.8,
   leakHorizonSeconds: 7 * DAY,
   oomFactor: 1.2,
@@ -124,7 +125,7 @@ export function estimateMemory(
     windowSeconds: number;
     history: HistoryAssessment;
     oomKills: OomEvent[];
-    /** Current memory limit (or request when no limit), bytes. */
+    /** Current memory limit, bytes (undefined without one). */
     current?: number;
     workloadClass?: WorkloadClass;
   },

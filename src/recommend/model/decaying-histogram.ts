@@ -17,6 +17,15 @@ export interface HistogramOptions {
 // CPU: 1 millicore to ~300 cores in 5% steps. The half-life is two days: long enough that a
 // fortnight of history still counts (the oldest day weighs 1/128), short enough to follow a trend.
 export const CPU_HISTOGRAM: HistogramOptions = { firstBucket: 0.001, ratio: 1.05, halfLifeSeconds: 2 * 86400, maxBuckets: 400 };
+// CPU over the whole window, every sample weighted alike (a half-life of ~30,000 years: a finite
+// number, so the state stays valid JSON). 1% buckets, so the percentile is within about 0.5% of
+// the exact order statistic that a flat-window tool such as KRR computes from raw samples.
+export const FLAT_HALF_LIFE = 1e12;
+export const CPU_WINDOW_HISTOGRAM: HistogramOptions = { firstBucket: 0.001, ratio: 1.01, halfLifeSeconds: FLAT_HALF_LIFE, maxBuckets: 1300 };
+/** The last days of the window, same layout: compared with the rest to see a level shift. */
+export const RECENT_SECONDS = 2 * 86400;
+// Per pod: 5% buckets are enough to tell whether pods differ, and keep many pods cheap.
+export const CPU_POD_HISTOGRAM: HistogramOptions = { firstBucket: 0.001, ratio: 1.05, halfLifeSeconds: FLAT_HALF_LIFE, maxBuckets: 400 };
 export const GPU_UTIL_HISTOGRAM: HistogramOptions = { firstBucket: 0.1, ratio: 1.05, halfLifeSeconds: 86400, maxBuckets: 160 };
 export const POWER_HISTOGRAM: HistogramOptions = { firstBucket: 1, ratio: 1.05, halfLifeSeconds: 86400, maxBuckets: 200 };
 
@@ -281,6 +290,22 @@ export class DecayingHistogram {
     this.count += other.count;
     this.min = Math.min(this.min, other.min);
     this.max = Math.max(this.max, other.max);
+  }
+
+  /** The samples of this histogram that are not in `part` (same layout, `part` a subset): e.g. the window minus its last days. */
+  without(part: DecayingHistogram): DecayingHistogram {
+    if (part.firstBucket !== this.firstBucket || part.ratio !== this.ratio) throw new Error('cannot subtract histograms with different bucket layouts');
+    const out = DecayingHistogram.fromState(this.toState(), this.weights.length);
+    const factor = Math.pow(2, (part.referenceTime - this.referenceTime) / this.halfLifeSeconds);
+    let total = 0;
+    for (let i = 0; i < out.weights.length; i++) {
+      const left = out.weights[i] - (i < part.weights.length ? part.weights[i] * factor : 0);
+      out.weights[i] = left > 1e-9 * this.totalWeight ? left : 0; // rounding residue is not a sample
+      total += out.weights[i];
+    }
+    out.totalWeight = total;
+    out.count = Math.max(0, this.count - part.count);
+    return out;
   }
 
   toState(): HistogramState {
