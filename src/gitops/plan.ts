@@ -9,6 +9,7 @@ import { applyTextChanges, insertChanges, newValueText, removeChange, replaceCha
 import { clusterFromPath, locateDetailed, normaliseKind } from './locate.ts';
 import { toLocation, type Block, type Context, type Location, type Spot } from './model.ts';
 import type { RepoFile } from './repo-files.ts';
+import { globMatches } from '../policy/match.ts';
 import { fileSource, parseSource, pathText } from './yaml.ts';
 
 export interface PlanEditsOptions {
@@ -49,7 +50,7 @@ function wantedChanges(rec: Recommendation): Wanted[] {
 }
 
 const globMatch = (value: string | undefined, pattern: string | undefined) =>
-  pattern === undefined || (value !== undefined && (value === pattern || path.posix.matchesGlob(value, pattern)));
+  pattern === undefined || (value !== undefined && (value === pattern || globMatches(pattern, value)));
 
 /** Does the place described by ctx belong to the recommendation's workload (and container)? */
 export function matchesWorkload(rec: Recommendation, container: string | undefined, ctx: Context, file: string, clusters: ClusterConfig[]): boolean {

@@ -2,6 +2,8 @@
 
 import { readdir, readFile } from 'node:fs/promises';
 import path from 'node:path';
+// picomatch, not path.matchesGlob: that one prints an ExperimentalWarning on Node 22.
+import { globMatches } from '../policy/match.ts';
 
 export interface RepoFile {
   /** Relative to the repository root, with forward slashes. */
@@ -14,7 +16,7 @@ const SKIP_DIRS = new Set(['.git', 'node_modules']);
 /** Every .yaml/.yml file under root (sorted by path), filtered by include/exclude globs. */
 export async function readRepoFiles(root: string, options: { include?: string[]; exclude?: string[] } = {}): Promise<RepoFile[]> {
   const matcher = (globs: string[] | undefined) =>
-    globs?.length ? (rel: string) => globs.some(g => path.posix.matchesGlob(rel, g) || path.posix.matchesGlob(rel, `${g.replace(/\/+$/, '')}/**`)) : undefined;
+    globs?.length ? (rel: string) => globs.some(g => globMatches(g, rel) || globMatches(`${g.replace(/\/+$/, '')}/**`, rel)) : undefined;
   const include = matcher(options.include);
   const exclude = matcher(options.exclude);
   const found: string[] = [];
