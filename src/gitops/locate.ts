@@ -7,7 +7,7 @@ import path from 'node:path';
 import type { ClusterConfig } from '../config/types.ts';
 import type { InputError } from '../core/errors.ts';
 import type { Context, Found, MatchInfo, Spot } from './model.ts';
-import type { RepoFile } from './repo-files.ts';
+import { helmChartDirs, isChartTemplate, type RepoFile } from './repo-files.ts';
 import { aliasedAnchors, resetPositionCache } from './walk.ts';
 import { fileSource, get, getString, isMap, parseSource, type ParsedDoc, type YAMLMap } from './yaml.ts';
 import { extractArgoApp, isArgoApp, valueFileRefs, type AppInfo } from './formats/argocd/index.ts';
@@ -34,19 +34,6 @@ const NOT_GITOPS = [
   /(^|\/)(docker-)?compose\.ya?ml$/,
   /(^|\/)roles\/[^/]+\/(defaults|vars|tasks|handlers|meta)\//, /(^|\/)(group_vars|host_vars)\//, /(^|\/)ansible\//,
 ];
-
-/** Folders that hold a Helm chart (a Chart.yaml): their `templates/` are Go templates, not YAML. */
-export function helmChartDirs(files: RepoFile[]): Set<string> {
-  return new Set(files.filter(f => /(^|\/)Chart\.ya?ml$/.test(f.path)).map(f => path.posix.dirname(f.path)));
-}
-
-/** A file under `<chart>/templates/` of a chart in the file set. */
-export function isChartTemplate(file: string, chartDirs: Set<string>): boolean {
-  for (let dir = path.posix.dirname(file); dir !== '.' && dir !== '/' && dir !== ''; dir = path.posix.dirname(dir)) {
-    if (path.posix.basename(dir) === 'templates' && chartDirs.has(path.posix.dirname(dir))) return true;
-  }
-  return false;
-}
 
 export function locateDetailed(files: RepoFile[], options: { clusters?: ClusterConfig[] } = {}): LocateResult {
   resetPositionCache();

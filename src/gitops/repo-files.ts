@@ -34,3 +34,16 @@ export async function readRepoFiles(root: string, options: { include?: string[];
   const selected = found.filter(rel => (!include || include(rel)) && !(exclude && exclude(rel))).sort();
   return Promise.all(selected.map(async rel => ({ path: rel, text: await readFile(path.join(root, rel), 'utf8') })));
 }
+
+/** Folders that hold a Helm chart (a Chart.yaml): their `templates/` are Go templates, not YAML. */
+export function helmChartDirs(files: RepoFile[]): Set<string> {
+  return new Set(files.filter(f => /(^|\/)Chart\.ya?ml$/.test(f.path)).map(f => path.posix.dirname(f.path)));
+}
+
+/** A file under `<chart>/templates/` of a chart in the file set. */
+export function isChartTemplate(file: string, chartDirs: Set<string>): boolean {
+  for (let dir = path.posix.dirname(file); dir !== '.' && dir !== '/' && dir !== ''; dir = path.posix.dirname(dir)) {
+    if (path.posix.basename(dir) === 'templates' && chartDirs.has(path.posix.dirname(dir))) return true;
+  }
+  return false;
+}

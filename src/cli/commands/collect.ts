@@ -3,6 +3,7 @@
 
 import { writeFile } from 'node:fs/promises';
 import type { Command } from 'commander';
+import { preflightConfig } from './plan.ts';
 import { mergeSnapshots, readSnapshot } from '../../snapshot/index.ts';
 
 function log(quiet: boolean | undefined) {
@@ -21,6 +22,7 @@ Examples:
   $ rightsizer collect --shard 1/3 --out snapshot-1.json   # one job of a CI matrix`)
     .action(async (_opts, cmd: Command) => {
       const opts = cmd.optsWithGlobals() as { demo?: boolean; shard?: string; out?: string; config?: string; quiet?: boolean };
+      await preflightConfig(opts);
       const { collect } = await import('../../pipeline.ts');
       const { snapshot } = await collect({ configPath: opts.config, demo: opts.demo, shard: opts.shard, quiet: opts.quiet, log: log(opts.quiet) });
       const text = `${JSON.stringify(snapshot)}\n`;

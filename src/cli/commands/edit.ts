@@ -8,8 +8,7 @@ import { EXIT, UserError } from '../../core/errors.ts';
 import type { RepoFile } from '../../gitops/repo-files.ts';
 import { cpuCores, memoryBytes } from '../../core/quantity.ts';
 import { FIELD_NAMES, type FieldName } from '../../core/types.ts';
-import { editAt } from '../../gitops/edit.ts';
-import { locateDetailed, type Spot } from '../../gitops/locate.ts';
+import type { Spot } from '../../gitops/model.ts';
 
 function collect(value: string, previous: string[]): string[] {
   return [...previous, value];
@@ -40,7 +39,8 @@ function amount(field: FieldName, value: string): number | undefined {
  * request and limit that differ, minReplicas above maxReplicas, values that are not quantities.
  * Only problems that involve a field being set are reported.
  */
-export function specProblems(file: RepoFile, locationId: string, changed: FieldName[]): string[] {
+export async function specProblems(file: RepoFile, locationId: string, changed: FieldName[]): Promise<string[]> {
+  const { locateDetailed } = await import('../../gitops/locate.ts');
   const { spots } = locateDetailed([file]);
   const anchor = spots.find(s => s.id === locationId) ?? spots.find(s => s.id.endsWith(locationId.startsWith('#') ? locationId : `:${locationId}`)) ?? spots.find(s => s.id.endsWith(locationId));
   if (!anchor) return [];
@@ -110,8 +110,9 @@ Examples:
         throw new UserError(`${file}: cannot read the file`, { exitCode: EXIT.usage });
       }
       const rel = path.relative(process.cwd(), file).split(path.sep).join('/');
+      const { editAt } = await import('../../gitops/edit.ts');
       const result = editAt({ path: rel, text }, opts.location, sets);
-      const problems = specProblems({ path: rel, text: result.text }, opts.location, sets.filter(s => s.value !== undefined).map(s => s.field));
+      const problems = await specProblems({ path: rel, text: result.text }, opts.location, sets.filter(s => s.value !== undefined).map(s => s.field));
       if (problems.length > 0 && !opts.force) {
         throw new UserError(`${rel}: refusing to write an invalid spec: ${problems.join('; ')}`, { exitCode: EXIT.usage, hint: 'set both values together (e.g. --set memory.request=… --set memory.limit=…), or pass --force to write it anyway' });
       }

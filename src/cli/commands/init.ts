@@ -8,7 +8,7 @@ import path from 'node:path';
 import { promisify } from 'node:util';
 import type { Command } from 'commander';
 import { parse, parseAllDocuments } from 'yaml';
-import { helmChartDirs, isChartTemplate } from '../../gitops/locate.ts';
+import { helmChartDirs, isChartTemplate, readRepoFiles } from '../../gitops/repo-files.ts';
 import { EXIT, UserError } from '../../core/errors.ts';
 import configSchema from '../../../schema/rightsizer.schema.json' with { type: 'json' };
 
@@ -283,7 +283,6 @@ Examples:
       if (existsSync(target) && !opts.force) {
         throw new UserError(`${target} already exists`, { exitCode: EXIT.usage, hint: 'pass --force to overwrite it' });
       }
-      const { readRepoFiles } = await import('../../gitops/repo-files.ts');
       const files = await readRepoFiles(root);
       const headRef = await git(root, 'symbolic-ref', '--short', 'refs/remotes/origin/HEAD');
       const baseBranch = headRef?.replace(/^origin\//, '') ?? (await git(root, 'branch', '--show-current')) ?? 'main';

@@ -8,7 +8,8 @@ import path from 'node:path';
 import type { Command } from 'commander';
 import { EXIT, UserError, type InputError } from '../../core/errors.ts';
 import { workloadIdText } from '../../core/workload-id.ts';
-import { locate, readRepoFiles, type Location, type RepoFile } from '../../gitops/index.ts';
+import type { Location } from '../../gitops/model.ts';
+import { readRepoFiles, type RepoFile } from '../../gitops/repo-files.ts';
 import { formatJson } from '../output.ts';
 
 /** Files of the arguments, with paths relative to the current folder (forward slashes), and which were named one by one. */
@@ -80,6 +81,7 @@ Examples:
       const output = opts.output ?? 'table';
       if (output !== 'table' && output !== 'json') throw new UserError(`--output must be table or json, not "${output}"`, { exitCode: EXIT.usage });
       const { files, named } = await filesOf(paths);
+      const { locate } = await import('../../gitops/index.ts');
       const { locations, errors } = locate(files);
       const fatal = errors.filter(e => opts.strict || named.has(e.file));
       const skipped = errors.filter(e => !fatal.includes(e)).map(skippedOf);

@@ -5,6 +5,7 @@
 import { writeFile } from 'node:fs/promises';
 import { existsSync } from 'node:fs';
 import type { Command } from 'commander';
+import { preflightConfig } from './plan.ts';
 import { EXIT, UserError } from '../../core/errors.ts';
 import type { Plan } from '../../core/plan.ts';
 import type { ClusterTag } from '../../cost/daily-series.ts';
@@ -42,6 +43,7 @@ async function gather(opts: ReportCommandOptions, log: (line: string) => void): 
     const { readSnapshot } = await import('../../snapshot/index.ts');
     snapshot = await readSnapshot(opts.snapshot);
   } else {
+    await preflightConfig(opts);
     const { collect } = await import('../../pipeline.ts');
     const collected = await collect({ configPath: opts.config, demo: opts.demo, quiet: opts.quiet, log });
     snapshot = collected.snapshot;
