@@ -1,7 +1,7 @@
 // The first run on repositories nobody prepared for rightsizer: `init` then `plan` on copies of
 // three common GitOps layouts (test/cli/fixtures/first-run/: Argo CD with Helm charts and
 // templates, Flux with Kustomizations and HelmReleases, an ApplicationSet monorepo), against a
-// real Prometheus holding a few days of usage for some of their workloads.
+// real Prometheus holding sixteen days of usage for some of their workloads.
 
 import { after, before, test } from 'node:test';
 import assert from 'node:assert/strict';
@@ -18,7 +18,7 @@ const cli = path.join(repoRoot, 'src/cli/bin.ts');
 const fixtures = path.join(repoRoot, 'test/cli/fixtures/first-run');
 const DAY = 86400, MI = 2 ** 20;
 const END = Math.floor(Date.now() / 1000 / 300) * 300 + 600;
-const START = END - 3 * DAY;
+const START = END - 16 * DAY;
 
 function deployment(cluster: string, namespace: string, name: string, container: string, cpu: number, memMi: number): WorldWorkload {
   return {
@@ -46,7 +46,7 @@ before(async () => {
     deployment('prod-eu', 'helm-guestbook', 'helm-guestbook', 'helm-guestbook', 0.04, 90),
     deployment('production', 'podinfo', 'podinfo', 'podinfo', 0.03, 40),
     deployment('prod-gke', 'gitea', 'gitea', 'gitea', 0.05, 300),
-  ], { start: START, end: END, scrape: 120, clusterLabel: 'cluster' });
+  ], { start: START, end: END, scrape: 60, clusterLabel: 'cluster' });
 });
 
 after(async () => { await prometheus?.close(); });
@@ -60,6 +60,8 @@ interface Layout {
   skipped?: string[];
   /** Settings located but locked. */
   locked?: string[];
+  /** Files the plan edits (the workloads in Prometheus are placed there). */
+  edits?: string[];
 }
 
 const LAYOUTS: Layout[] = [
@@ -74,6 +76,7 @@ const LAYOUTS: Layout[] = [
       'kustomize-guestbook/guestbook-ui-deployment.yaml#0:spec.template.spec.containers[name=guestbook-ui].resources.requests.memory',
     ],
     skipped: ['hack/notes.yaml'],
+    edits: ['helm-guestbook/values-production.yaml'],
   },
   {
     dir: 'flux',
@@ -91,6 +94,7 @@ const LAYOUTS: Layout[] = [
       'infrastructure/storage/ceph-csi.yaml#0:spec.values.nodeplugin.resources.registrar.requests.memory',
     ],
     locked: ['components/common-app/deployment.yaml#0:spec.template.spec.containers[name=app].resources.requests.cpu'],
+    edits: ['apps/production/podinfo-values.yaml'],
   },
   {
     dir: 'appset-monorepo',
@@ -141,13 +145,16 @@ for (const layout of LAYOUTS) {
       writeFileSync(configFile, written
         .replaceAll('url: http://prometheus.monitoring.svc:9090', `url: ${prometheus!.url}`)
         .replaceAll('# clusterLabel: cluster', 'clusterLabel: cluster')
-        .replace('historyDays: 14', 'historyDays: 2'));
+        // The default policy wants 14 days of history in production, and a 14-day window holds
+        // 14 days less one sample: plan over 15.
+        .replace('historyDays: 14', 'historyDays: 15'));
       const plan = run(['plan', '--output', 'json', '--quiet'], dir);
       assert.equal(plan.status, 0, plan.stderr);
       assert.equal(plan.stderr, '', 'no warnings under --quiet');
       const parsed = JSON.parse(plan.stdout) as Plan;
       assert.ok(!plan.stdout.includes(dir) && !plan.stdout.includes(repoRoot), 'the plan names no absolute path of this machine');
       assert.ok(parsed.recommendations.length > 0, 'the workloads in Prometheus are planned');
+      for (const file of layout.edits ?? []) assert.ok(parsed.edits.some(e => e.path === file), `${layout.dir}: the plan edits ${file} (edits: ${parsed.edits.map(e => e.path).join(', ') || 'none'}; unplaced: ${JSON.stringify(parsed.unplaced)})`);
       t.diagnostic(`${layout.dir}: ${config.clusters.length} clusters, ${locations.length} locations, ${parsed.recommendations.length} recommendations, ${parsed.edits.length} file edits`);
     } finally {
       rmSync(dir, { recursive: true, force: true });
