@@ -102,7 +102,7 @@ test('edit refuses an invalid spec, naming both values, unless --force', () => {
     assert.equal(together.status, 0, together.stderr);
     const forced = run(['edit', 'values.yaml', '--location', '#0:autoscaling.minReplicas', '--set', 'hpa.minReplicas=30', '--force', '--write'], tmp);
     assert.equal(forced.status, 0, forced.stderr);
-    assert.match(forced.stderr, /warning: hpa\.minReplicas 30 .* written because of --force/);
+    assert.match(forced.stderr, /warning: hpa\.minReplicas 30 .* \(written because of --force\)/);
     assert.match(readFileSync(path.join(tmp, 'values.yaml'), 'utf8'), /minReplicas: 30/);
   } finally {
     rmSync(tmp, { recursive: true, force: true });

@@ -268,6 +268,7 @@ export function register(program: Command): void {
     .description('write a commented rightsizer.yaml for the GitOps repository in the current folder')
     .option('--force', 'overwrite an existing file')
     .option('--dir <dir>', 'the repository folder', '.')
+    .option('-o, --output <format>', 'text or json ({file, clusters, github, policies})', 'text')
     .addHelpText('after', `
 Clusters come from Argo CD destinations (Applications, ApplicationSets with list generators,
 Applications in Helm values and templates) and Flux cluster folders (clusters/<name>/).
@@ -277,7 +278,8 @@ Examples:
   $ rightsizer init --dir ../platform-gitops
   $ rightsizer init --config ops/rightsizer.yaml    # written there, relative to the repository`)
     .action(async (_opts, cmd: Command) => {
-      const opts = cmd.optsWithGlobals() as { force?: boolean; dir: string; config: string; quiet?: boolean };
+      const opts = cmd.optsWithGlobals() as { force?: boolean; dir: string; config: string; output: string; quiet?: boolean };
+      if (opts.output !== 'text' && opts.output !== 'json') throw new UserError(`--output must be text or json, not "${opts.output}"`, { exitCode: EXIT.usage });
       const root = (await git(opts.dir, 'rev-parse', '--show-toplevel')) ?? path.resolve(opts.dir);
       const target = path.resolve(root, opts.config || 'rightsizer.yaml');
       if (existsSync(target) && !opts.force) {
@@ -294,7 +296,9 @@ Examples:
       const info = { github: githubRepoFromRemote(await git(root, 'remote', 'get-url', 'origin')), baseBranch: baseBranch || 'main', clusters, policies };
       await mkdir(configDir, { recursive: true });
       await writeFile(target, initConfigText(info));
-      if (!opts.quiet) {
+      if (opts.output === 'json') {
+        process.stdout.write(`${JSON.stringify({ file: target, clusters, github: info.github ?? null, policies }, null, 2)}\n`);
+      } else if (!opts.quiet) {
         const shown = path.relative(process.cwd(), target) || target;
         const names = clusters.map(c => c.name).join(', ');
         process.stdout.write(`wrote ${shown}: ${clusters.length} cluster${clusters.length === 1 ? '' : 's'} found in Argo CD and Flux files${names ? ` (${names})` : ''}${info.github ? `, repository ${info.github}` : ''}${policies.length ? `, policies from ${policies[0]}` : ', built-in cautious policies (no policies/ folder)'}.\n`);

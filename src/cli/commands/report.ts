@@ -68,8 +68,8 @@ async function gather(opts: ReportCommandOptions, log: (line: string) => void): 
 
 /** The report of a snapshot or a fresh collection: the one path of the CLI and the Action. */
 export async function reportFor(opts: ReportCommandOptions, log: (line: string) => void, holidays?: string[]): Promise<Report> {
-  const { buildReport } = await import('../../report/build.ts');
   const { snapshot, plan, planUnavailable, clusterTags } = await gather(opts, log);
+  const { buildReport } = await import('../../report/build.ts');
   return buildReport(snapshot, plan, { planUnavailable, clusterTags, anomalies: holidays ? { holidays } : undefined });
 }
 
