@@ -36,6 +36,8 @@ export interface CollectOptions {
   demo?: boolean;
   /** `i/n`: collect only the clusters of shard i of n (1-based); billing comes with shard 1. */
   shard?: string;
+  /** Collect only the clusters this accepts (`plan --cluster`). */
+  clusterFilter?: (name: string) => boolean;
   quiet?: boolean;
   /** End of the usage window; defaults to now (the demo uses its recorded window). */
   now?: Date;
@@ -80,7 +82,8 @@ export async function collect(options: CollectOptions = {}): Promise<{ snapshot:
     const endSeconds = Math.floor(end.getTime() / 1000 / 300) * 300;
     const window = { start: endSeconds - config.engine.historyDays * 86400, end: endSeconds };
     const shard = parseShard(options.shard);
-    const clusters = shard ? config.clusters.filter((_, i) => i % shard.count === shard.index - 1) : config.clusters;
+    const sharded = shard ? config.clusters.filter((_, i) => i % shard.count === shard.index - 1) : config.clusters;
+    const clusters = options.clusterFilter ? sharded.filter(c => options.clusterFilter!(c.name)) : sharded;
 
     const profiles: UsageProfile[] = [];
     const sources: SourceStatus[] = [];

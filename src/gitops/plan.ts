@@ -122,7 +122,7 @@ function applyMappings(items: Array<{ ctx: Context; file: string; keyPath?: stri
 }
 
 function describe(rec: Recommendation, w: Wanted): string {
-  return `${w.field}${w.container ? ` of container ${w.container}` : ''} of ${rec.ref.kind} ${rec.ref.namespace}/${rec.ref.name} (cluster ${rec.ref.cluster})`;
+  return `${w.field}${w.container ? ` of container ${w.container}` : ''} of ${rec.id}`;
 }
 
 /** Pick the winning places among matches: highest precedence; ambiguity across files is reported. */

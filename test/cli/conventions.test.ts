@@ -180,3 +180,18 @@ test('no source file uses path.matchesGlob (an ExperimentalWarning on Node 22)',
   const users = files.filter(f => /\.matchesGlob\(/.test(readFileSync(f, 'utf8')));
   assert.deepEqual(users.map(f => path.relative(repoRoot, f)), []);
 });
+
+test('plan --cluster/--namespace/--workload plan only the matching workloads, and collect only the matching clusters', () => {
+  const r = run(['plan', '--demo', '--cluster', 'prod-g*', '--namespace', 'ml', '-o', 'json']);
+  assert.equal(r.status, 0, r.stderr);
+  const plan = JSON.parse(r.stdout) as { recommendations: Array<{ id: string }>; edits: Array<{ path: string }> };
+  assert.deepEqual(plan.recommendations.map(x => x.id), ['prod-gke/ml/Deployment/llm-inference']);
+  assert.deepEqual(plan.edits.map(e => e.path), ['manifests/ml/llm-inference.yaml']);
+  assert.doesNotMatch(r.stderr, /collecting usage from prod-(eks|aks)/);
+  const short = run(['plan', '--demo', '--workload', 'prod-gke/ml/llm-inference', '-o', 'json', '--quiet']);
+  assert.equal(short.status, 0, short.stderr);
+  assert.deepEqual((JSON.parse(short.stdout) as { recommendations: Array<{ id: string }> }).recommendations.map(x => x.id), ['prod-gke/ml/Deployment/llm-inference']);
+  const bad = run(['plan', '--demo', '--workload', 'a/b/Nope/c']);
+  assert.equal(bad.status, 2);
+  assert.match(bad.stderr, /workload "a\/b\/Nope\/c" is not an id/);
+});

@@ -60,7 +60,9 @@ export async function buildPlan(opts: PlanCommandOptions, log: (line: string) =>
   const { collect, planFromSnapshot } = await import('../../pipeline.ts');
   const { readSnapshot } = await import('../../snapshot/index.ts');
   const base = { configPath: opts.config, demo: opts.demo, repoDir: opts.repoDir, quiet: opts.quiet, log };
-  const snapshot = opts.snapshot ? await readSnapshot(opts.snapshot) : (await collect(base)).snapshot;
+  // --cluster also spares the other clusters' Prometheus the queries.
+  const clusterFilter = opts.cluster?.length ? (name: string) => opts.cluster!.some(g => globMatches(g, name)) : undefined;
+  const snapshot = opts.snapshot ? await readSnapshot(opts.snapshot) : (await collect({ ...base, clusterFilter })).snapshot;
   if (filter) {
     const before = snapshot.profiles.length;
     snapshot.profiles = snapshot.profiles.filter(p => filter(p.ref));
