@@ -1,7 +1,7 @@
 // The first run on repositories nobody prepared for rightsizer: `init` then `plan` on copies of
 // three common GitOps layouts (test/cli/fixtures/first-run/: Argo CD with Helm charts and
 // templates, Flux with Kustomizations and HelmReleases, an ApplicationSet monorepo), against a
-// real Prometheus holding sixteen days of usage for some of their workloads.
+// real Prometheus holding fifteen days of usage for some of their workloads.
 
 import { after, before, test } from 'node:test';
 import assert from 'node:assert/strict';
@@ -18,7 +18,7 @@ const cli = path.join(repoRoot, 'src/cli/bin.ts');
 const fixtures = path.join(repoRoot, 'test/cli/fixtures/first-run');
 const DAY = 86400, MI = 2 ** 20;
 const END = Math.floor(Date.now() / 1000 / 300) * 300 + 600;
-const START = END - 16 * DAY;
+const START = END - 15 * DAY;
 
 function deployment(cluster: string, namespace: string, name: string, container: string, cpu: number, memMi: number): WorldWorkload {
   return {
@@ -144,10 +144,8 @@ for (const layout of LAYOUTS) {
       // Point every cluster at the test's Prometheus, with the history it holds.
       writeFileSync(configFile, written
         .replaceAll('url: http://prometheus.monitoring.svc:9090', `url: ${prometheus!.url}`)
-        .replaceAll('# clusterLabel: cluster', 'clusterLabel: cluster')
-        // The default policy wants 14 days of history in production, and a 14-day window holds
-        // 14 days less one sample: plan over 15.
-        .replace('historyDays: 14', 'historyDays: 15'));
+        .replaceAll('# clusterLabel: cluster', 'clusterLabel: cluster'));
+      // The default window (14 days) meets the default production policy (minHistory: 14d).
       const plan = run(['plan', '--output', 'json', '--quiet'], dir);
       assert.equal(plan.status, 0, plan.stderr);
       assert.equal(plan.stderr, '', 'no warnings under --quiet');
@@ -161,3 +159,13 @@ for (const layout of LAYOUTS) {
     }
   });
 }
+
+test('a workload seen from the start of a 14-day window has 14 days of history (minHistory: 14d is met)', async () => {
+  const { historySeconds } = await import('../../src/pipeline.ts');
+  const window = { start: '2026-11-02T00:00:00Z', end: '2026-11-16T00:00:00Z' };
+  const start = Date.parse(window.start) / 1000, end = Date.parse(window.end) / 1000;
+  const profile = (first: number, last: number) => ({ containers: [{ firstSample: first, lastSample: last }] }) as unknown as Parameters<typeof historySeconds>[0];
+  assert.equal(historySeconds(profile(start + 60, end), { window }), 14 * DAY);
+  assert.equal(historySeconds(profile(start + 3 * DAY, end), { window }), 11 * DAY);
+  assert.equal(historySeconds(profile(start + 60, end - 2 * DAY), { window }), 12 * DAY);
+});
