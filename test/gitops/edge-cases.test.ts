@@ -216,3 +216,19 @@ test('built-in policies are named without a path of this machine', async () => {
   const files = await readPolicyFiles(defaultPolicyFiles(), os.tmpdir());
   assert.deepEqual(files.map(f => f.path), ['rightsizer:policies/defaults.yaml']);
 });
+
+test('a value a base shared by several clusters sets is added to the cluster\'s overlay, not edited in the base', () => {
+  const release = (values: string) => `apiVersion: helm.toolkit.fluxcd.io/v2\nkind: HelmRelease\nmetadata: {name: podinfo, namespace: podinfo}\nspec:\n  values:\n${values}`;
+  const files: RepoFile[] = [
+    { path: 'apps/base/release.yaml', text: release('    resources:\n      requests: {cpu: 100m}\n      limits: {memory: 128Mi}\n') },
+    { path: 'apps/base/kustomization.yaml', text: 'resources: [release.yaml]\n' },
+    { path: 'apps/production/kustomization.yaml', text: 'resources: [../base]\npatches:\n  - path: values.yaml\n    target: {kind: HelmRelease}\n' },
+    { path: 'apps/production/values.yaml', text: release('    resources:\n      requests:\n        cpu: 250m\n') },
+    { path: 'apps/staging/kustomization.yaml', text: 'resources: [../base]\n' },
+  ];
+  const r = rec('production/podinfo/Deployment/podinfo', [{ container: 'podinfo', cpuRequest: { from: 0.25, to: 0.2 }, memoryLimit: { from: 128 * 2 ** 20, to: 192 * 2 ** 20 } }]);
+  const { edits, unplaced } = planEdits(files, [r], { repository: {}, clusters: clusters('production', 'staging') });
+  assert.deepEqual(unplaced, []);
+  assert.deepEqual(edits.map(e => e.path), ['apps/production/values.yaml']);
+  assert.equal(edits[0].newText, release('    resources:\n      requests:\n        cpu: 200m\n      limits:\n        memory: 192Mi\n'));
+});
