@@ -38,6 +38,8 @@ export interface CollectOptions {
   demo?: boolean;
   /** `i/n`: collect only the clusters of shard i of n (1-based); billing comes with shard 1. */
   shard?: string;
+  /** Collect only the clusters this accepts (`plan --cluster`). */
+  clusterFilter?: (name: string) => boolean;
   quiet?: boolean;
   /** End of the usage window; defaults to now (the demo uses its recorded window). */
   now?: Date;
@@ -82,7 +84,8 @@ export async function collect(options: CollectOptions = {}): Promise<{ snapshot:
     const endSeconds = Math.floor(end.getTime() / 1000 / 300) * 300;
     const window = { start: endSeconds - config.engine.historyDays * 86400, end: endSeconds };
     const shard = parseShard(options.shard);
-    const clusters = shard ? config.clusters.filter((_, i) => i % shard.count === shard.index - 1) : config.clusters;
+    const sharded = shard ? config.clusters.filter((_, i) => i % shard.count === shard.index - 1) : config.clusters;
+    const clusters = options.clusterFilter ? sharded.filter(c => options.clusterFilter!(c.name)) : sharded;
     checkCollectSettings(config, clusters);
 
     const profiles: UsageProfile[] = [];
@@ -185,7 +188,7 @@ export async function planFromSnapshot(collected: Snapshot, options: PlanOptions
   if (errors.length > 0) throw errors[0];
   const workloads = Object.fromEntries(snapshot.profiles.map(p => [workloadId(p.ref), {
     labels: p.current.labels,
-    historySeconds: Math.max(0, ...p.containers.map(c => c.lastSample - c.firstSample)),
+    historySeconds: historySeconds(p, snapshot),
     annotations: p.current.annotations,
     replicas: p.current.replicas,
     containers: p.current.containers,
@@ -208,6 +211,19 @@ export async function planFromSnapshot(collected: Snapshot, options: PlanOptions
     totals: planTotals(priced, new Set(edits.flatMap(e => e.recommendations)), snapshot),
     ...(failed.length ? { failedSources: failed } : {}),
   };
+}
+
+/**
+ * Seconds of usage history a workload has. The first sample of a range query comes one step
+ * after the window's start, so a workload seen from (nearly) the start has the whole window:
+ * a 14-day window meets a policy's `minHistory: 14d`. "Nearly": within 1% of the window, at
+ * most an hour (the largest step).
+ */
+export function historySeconds(profile: UsageProfile, snapshot: Pick<Snapshot, 'window'>): number {
+  const start = Date.parse(snapshot.window.start) / 1000, end = Date.parse(snapshot.window.end) / 1000;
+  const slack = Math.min(3600, (end - start) / 100);
+  const spans = profile.containers.map(c => (c.firstSample - start <= slack ? Math.max(c.lastSample, c.firstSample) - start : c.lastSample - c.firstSample));
+  return Math.max(0, Math.min(end - start, Math.max(0, ...spans)));
 }
 
 function planTotals(recs: Recommendation[], edited: Set<string>, snapshot: Snapshot): PlanTotals {

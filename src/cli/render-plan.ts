@@ -21,7 +21,7 @@ function changeText(c: Change | undefined, fmt: (v: number | undefined) => strin
 interface Row { workload: string; container: string; cpu: string; memory: string; gpu: string; replicas: string; monthly: string; confidence: string; verdict: string }
 
 function rowsOf(rec: Recommendation): Row[] {
-  const workload = `${rec.ref.cluster}/${rec.ref.namespace}/${rec.ref.name}`;
+  const workload = rec.id;   // the canonical workload id (cluster/namespace/Kind/name), as everywhere
   const monthly = rec.cost ? formatMoney(rec.cost.monthly, rec.cost.currency) : 'not priced';
   const verdict = rec.policy ? rec.policy.verdict + (rec.policy.reportOnly ? ' (report only)' : '') : '';
   const replicas = rec.replicas ? changeText(rec.replicas, numText)

@@ -64,7 +64,8 @@ export async function parseConfig(file: string, text: string, options: LoadOptio
     pullRequests: { ...DEFAULT_PULL_REQUESTS, ...raw.pullRequests },
     slack: raw.slack,
     engine: { ...DEFAULT_ENGINE, ...raw.engine },
-    policies: raw.policies ?? ['policies/'],
+    // Without a policies key, the repository's policies/ folder when it has one; else the built-in defaults.
+    policies: raw.policies ?? (existsSync(path.join(path.dirname(path.resolve(file)), 'policies')) ? ['policies/'] : []),
   };
   for (const c of config.clusters) c.prometheus.auth ??= { type: 'none' };
   const names = new Set<string>();

@@ -7,7 +7,7 @@ import path from 'node:path';
 import type { ClusterConfig } from '../config/types.ts';
 import type { InputError } from '../core/errors.ts';
 import type { Context, Found, MatchInfo, Spot } from './model.ts';
-import type { RepoFile } from './repo-files.ts';
+import { helmChartDirs, isChartTemplate, type RepoFile } from './repo-files.ts';
 import { aliasedAnchors, resetPositionCache } from './walk.ts';
 import { fileSource, get, getString, isMap, parseSource, type ParsedDoc, type YAMLMap } from './yaml.ts';
 import { extractArgoApp, isArgoApp, valueFileRefs, type AppInfo } from './formats/argocd/index.ts';
@@ -20,19 +20,30 @@ import {
 import { containerNames, extractManifest, FORMAT as MANIFEST, isObject, manifestWorkload } from './formats/manifests/index.ts';
 
 export interface LocateResult extends Found {
+  /** Files that could not be parsed (file:line:column); Helm chart templates are not among them. */
   errors: InputError[];
 }
 
-/** Files that are YAML but never hold workload settings. */
-const NOT_GITOPS = [/(^|\/)\.github\//, /(^|\/)rightsizer\.ya?ml$/, /(^|\/)Chart\.ya?ml$/, /(^|\/)policies\//, /(^|\/)\.pre-commit/, /(^|\/)(docker-)?compose\.ya?ml$/];
+/**
+ * Files that are YAML but never hold workload settings: CI, compose, rightsizer's own files,
+ * and Ansible (roles' defaults/vars, inventories' group_vars/host_vars), whose maps look like
+ * Helm values but are not.
+ */
+const NOT_GITOPS = [
+  /(^|\/)\.github\//, /(^|\/)\.gitlab-ci\.ya?ml$/, /(^|\/)rightsizer\.ya?ml$/, /(^|\/)Chart\.ya?ml$/, /(^|\/)policies\//, /(^|\/)\.pre-commit/,
+  /(^|\/)(docker-)?compose\.ya?ml$/,
+  /(^|\/)roles\/[^/]+\/(defaults|vars|tasks|handlers|meta)\//, /(^|\/)(group_vars|host_vars)\//, /(^|\/)ansible\//,
+];
 
 export function locateDetailed(files: RepoFile[], options: { clusters?: ClusterConfig[] } = {}): LocateResult {
   resetPositionCache();
   const clusters = options.clusters ?? [];
   const errors: InputError[] = [];
   const parsed = new Map<string, ParsedDoc[]>();
+  const chartDirs = helmChartDirs(files);
   for (const file of files) {
     if (NOT_GITOPS.some(re => re.test(file.path))) continue;
+    if (isChartTemplate(file.path, chartDirs)) continue;
     if (file.error) { errors.push(file.error); continue; }
     const { docs, error } = parseSource(fileSource(file.path, file.text));
     if (error) errors.push(error);
@@ -99,6 +110,7 @@ export function locateDetailed(files: RepoFile[], options: { clusters?: ClusterC
     }
   }
   applyMarkers(found, files);
+  lockPlaceholders(found);
   found.spots.sort((a, b) => a.file === b.file ? a.start - b.start : a.file < b.file ? -1 : 1);
   return { ...found, errors };
 }
@@ -165,6 +177,29 @@ export function clusterFromPath(file: string, clusters: ClusterConfig[]): string
     if (segments.some(s => s === c.name || (c.aliases ?? []).includes(s))) return c.name;
   }
   return undefined;
+}
+
+const PLACEHOLDER = /\$\{[^}]*\}|\{\{[^}]*\}\}/;
+
+/**
+ * A workload named by a placeholder (`${APP}` of a shared Kustomize component or Flux
+ * substitution, `{{ }}` of a template) is filled in per use: one value serves every user, so it
+ * is locked.
+ */
+function lockPlaceholders(found: Found): void {
+  const placeholder = (ctx: Context): string | undefined => {
+    const w = ctx.workload;
+    const text = [w?.name, w?.namespace, w?.cluster, ctx.container].find(v => v !== undefined && PLACEHOLDER.test(v));
+    return text === undefined ? undefined : `the workload is named by a placeholder (${PLACEHOLDER.exec(text)![0]}) filled in per use, so the value is shared; edit it by hand`;
+  };
+  for (const spot of found.spots) {
+    const reason = spot.editable ? placeholder(spot.ctx) : undefined;
+    if (reason) { spot.editable = false; spot.reason = reason; }
+  }
+  for (const block of found.blocks) {
+    const reason = block.reason ? undefined : placeholder(block.ctx);
+    if (reason) block.reason = reason;
+  }
 }
 
 const MARKER = /#\s*rightsizer:\s*([A-Za-z]+)\/([^/\s]+)\/([^/\s]+)(?:\/([^/\s]+))?/;

@@ -10,6 +10,7 @@ import { clusterFromPath, locateDetailed, normaliseKind } from './locate.ts';
 import { toLocation, type Block, type Context, type Location, type Spot } from './model.ts';
 import type { RepoFile } from './repo-files.ts';
 import { cpuCores, memoryBytes } from '../core/quantity.ts';
+import { globMatches } from '../policy/match.ts';
 import { fileSource, parseSource, pathText } from './yaml.ts';
 
 export interface PlanEditsOptions {
@@ -50,7 +51,7 @@ function wantedChanges(rec: Recommendation): Wanted[] {
 }
 
 const globMatch = (value: string | undefined, pattern: string | undefined) =>
-  pattern === undefined || (value !== undefined && (value === pattern || path.posix.matchesGlob(value, pattern)));
+  pattern === undefined || (value !== undefined && (value === pattern || globMatches(pattern, value)));
 
 /** Does the place described by ctx belong to the recommendation's workload (and container)? */
 export function matchesWorkload(rec: Recommendation, container: string | undefined, ctx: Context, file: string, clusters: ClusterConfig[]): boolean {
@@ -122,7 +123,7 @@ function applyMappings(items: Array<{ ctx: Context; file: string; keyPath?: stri
 }
 
 function describe(rec: Recommendation, w: Wanted): string {
-  return `${w.field}${w.container ? ` of container ${w.container}` : ''} of ${rec.ref.kind} ${rec.ref.namespace}/${rec.ref.name} (cluster ${rec.ref.cluster})`;
+  return `${w.field}${w.container ? ` of container ${w.container}` : ''} of ${rec.id}`;
 }
 
 /** Pick the winning places among matches: highest precedence; ambiguity across files is reported. */
@@ -162,6 +163,15 @@ export function planEdits(files: RepoFile[], recommendations: Recommendation[], 
     return entry;
   };
   const inserts = new Map<Block, { recs: Set<string>; entries: Array<{ field: FieldName; text: string }> }>();
+  /** Adds a missing key to a resources block; its style follows a sibling value (or `like`). */
+  const queueInsert = (block: Block & { file: string }, rec: Recommendation, w: Wanted, like?: Spot) => {
+    const original = blocks.find(b => b.id === block.id) ?? block;
+    const sibling = spots.find(s => s.id.startsWith(`${block.id}.`) && s.field.split('.')[0] === w.field.split('.')[0]) ?? like;
+    const entry = inserts.get(original) ?? { recs: new Set<string>(), entries: [] };
+    entry.recs.add(rec.id);
+    entry.entries.push({ field: w.field, text: newValueText(w.field, w.change.to!, sibling) });
+    inserts.set(original, entry);
+  };
 
   for (const rec of recommendations) {
     if (rec.status !== 'ok') continue;
@@ -176,6 +186,14 @@ export function planEdits(files: RepoFile[], recommendations: Recommendation[], 
       const { chosen, ambiguous } = winners(candidates);
       const fail = (reason: string) => unplaced.push({ recommendation: rec.id, field: w.field, ...(w.container ? { container: w.container } : {}), reason });
       if (ambiguous) { fail(ambiguous); continue; }
+      // A cluster's overlay with a resources block of its own takes a value that a base shared by
+      // several clusters sets (Flux/Kustomize patches): editing the base would change the others too.
+      const clusterOf = (item: { ctx: Context; file: string }) => item.ctx.match.cluster ?? clusterFromPath(item.file, options.clusters);
+      const sharedBase = options.clusters.length > 1 && chosen.length > 0 && chosen.every(s => clusterOf(s) === undefined);
+      const overlay = isContainerField && w.change.to !== undefined && sharedBase
+        ? winners(blockItems.filter(b => b.ctx.match.precedence > Math.max(...chosen.map(s => s.ctx.match.precedence)) && !b.reason && clusterOf(b) === rec.ref.cluster && matchesWorkload(rec, w.container, b.ctx, b.file, options.clusters))).chosen[0]
+        : undefined;
+      if (overlay) { queueInsert(overlay, rec, w, chosen[0]); continue; }
       if (chosen.length > 0) {
         for (const spot of chosen) {
           if (!spot.editable) { fail(`${spot.file}:${spot.line}: ${spot.reason}`); continue; }
@@ -201,12 +219,7 @@ export function planEdits(files: RepoFile[], recommendations: Recommendation[], 
       const block = pick.chosen[0];
       if (!block) { fail(`no place in the repository sets ${describe(rec, w)}${parseNote}`); continue; }
       if (block.reason && !(block.overridable && options.overridePresets)) { fail(`${block.file}: ${block.reason}`); continue; }
-      const original = blocks.find(b => b.id === block.id) ?? block;
-      const sibling = spots.find(s => s.id.startsWith(`${block.id}.`) && s.field.split('.')[0] === w.field.split('.')[0]);
-      const entry = inserts.get(original) ?? { recs: new Set<string>(), entries: [] };
-      entry.recs.add(rec.id);
-      entry.entries.push({ field: w.field, text: newValueText(w.field, w.change.to, sibling) });
-      inserts.set(original, entry);
+      queueInsert(block, rec, w);
     }
   }
 

@@ -4,6 +4,8 @@ import { isUtf8 } from 'node:buffer';
 import { readdir, readFile } from 'node:fs/promises';
 import path from 'node:path';
 import { InputError } from '../core/errors.ts';
+// picomatch, not path.matchesGlob: that one prints an ExperimentalWarning on Node 22.
+import { globMatches } from '../policy/match.ts';
 
 export interface RepoFile {
   /** Relative to the repository root, with forward slashes. */
@@ -48,7 +50,7 @@ const SKIP_DIRS = new Set(['.git', 'node_modules']);
 /** Every .yaml/.yml file under root (sorted by path), filtered by include/exclude globs. */
 export async function readRepoFiles(root: string, options: { include?: string[]; exclude?: string[] } = {}): Promise<RepoFile[]> {
   const matcher = (globs: string[] | undefined) =>
-    globs?.length ? (rel: string) => globs.some(g => path.posix.matchesGlob(rel, g) || path.posix.matchesGlob(rel, `${g.replace(/\/+$/, '')}/**`)) : undefined;
+    globs?.length ? (rel: string) => globs.some(g => globMatches(g, rel) || globMatches(`${g.replace(/\/+$/, '')}/**`, rel)) : undefined;
   const include = matcher(options.include);
   const exclude = matcher(options.exclude);
   const found: string[] = [];
@@ -65,4 +67,17 @@ export async function readRepoFiles(root: string, options: { include?: string[];
   await walk(root);
   const selected = found.filter(rel => (!include || include(rel)) && !(exclude && exclude(rel))).sort();
   return Promise.all(selected.map(async rel => decodeRepoFile(rel, await readFile(path.join(root, rel)))));
+}
+
+/** Folders that hold a Helm chart (a Chart.yaml): their `templates/` are Go templates, not YAML. */
+export function helmChartDirs(files: RepoFile[]): Set<string> {
+  return new Set(files.filter(f => /(^|\/)Chart\.ya?ml$/.test(f.path)).map(f => path.posix.dirname(f.path)));
+}
+
+/** A file under `<chart>/templates/` of a chart in the file set. */
+export function isChartTemplate(file: string, chartDirs: Set<string>): boolean {
+  for (let dir = path.posix.dirname(file); dir !== '.' && dir !== '/' && dir !== ''; dir = path.posix.dirname(dir)) {
+    if (path.posix.basename(dir) === 'templates' && chartDirs.has(path.posix.dirname(dir))) return true;
+  }
+  return false;
 }

@@ -20,7 +20,7 @@ function segment(item: Json, index: number): PathSegment {
 /** Parses an embedded YAML string (helm.values, patch) when it holds a collection. */
 function embedded(text: string): Json[] | undefined {
   if (!text.includes('\n')) return undefined;
-  const docs = parseAllDocuments(text, { uniqueKeys: false });
+  const docs = parseAllDocuments(text, { uniqueKeys: false, logLevel: 'error' });
   if (!Array.isArray(docs) || docs.some(d => d.errors.length > 0)) return undefined;
   const values = docs.map(d => d.toJS({ maxAliasCount: -1 }) as Json);
   return values.some(v => typeof v === 'object' && v !== null) ? values : undefined;

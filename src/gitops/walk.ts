@@ -25,6 +25,11 @@ export function lineOf(ctx: Context, offset: number): number {
   return positionIn(ctx.source.fileText, ctx.source.toFile(offset)).line;
 }
 
+/** A `resources`-shaped map: `{requests: …}` and/or `{limits: …}`. */
+export function isResourceMap(node: unknown): boolean {
+  return isMap(node) && node.items.some(p => { const k = keyText(p as Pair); return k === 'requests' || k === 'limits'; });
+}
+
 export function isTemplate(text: string): boolean {
   return text.includes('{{') || text.includes('${');
 }

@@ -58,7 +58,8 @@ export function lineIndex(text: string): (offset: number) => { line: number; col
 
 /** Parses every document of a source; the first syntax error becomes an InputError at file:line:column. */
 export function parseSource(source: Source): { docs: ParsedDoc[]; error?: InputError } {
-  const docs = parseAllDocuments(source.text, { uniqueKeys: false, strict: false });
+  // logLevel error: a template's `{{ x }}` key must not print a warning on toJS (it stays quiet under --quiet).
+  const docs = parseAllDocuments(source.text, { uniqueKeys: false, strict: false, logLevel: 'error' });
   const list = Array.isArray(docs) ? docs : [];
   for (const doc of list) {
     const err = doc.errors[0];

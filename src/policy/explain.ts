@@ -1,9 +1,8 @@
 // `rightsizer policy explain`: which rules select a workload and why, in precedence order, and
 // the merged settings with the rule each one comes from.
 
-import { WORKLOAD_KINDS } from '../core/types.ts';
-import type { WorkloadKind, WorkloadRef } from '../core/types.ts';
-import { UserError, EXIT } from '../core/errors.ts';
+import type { WorkloadRef } from '../core/types.ts';
+import { parseWorkloadId } from '../core/workload-id.ts';
 import { resolveWorkload } from './apply.ts';
 import { describeFreeze } from './freeze.ts';
 import { describeSpecificity } from './match.ts';
@@ -99,18 +98,7 @@ export function formatExplanation(e: Explanation): string {
   return `${lines.join('\n')}\n`;
 }
 
-/** `cluster/namespace/kind/name` or `kind/namespace/name` (kind case-insensitive). */
+/** A workload id, full or short (see core/workload-id.ts); kind case-insensitive. */
 export function parseWorkloadArg(text: string): Partial<WorkloadRef> {
-  const parts = text.split('/');
-  const short: Record<string, WorkloadKind> = { deploy: 'Deployment', sts: 'StatefulSet', ds: 'DaemonSet', cj: 'CronJob', ro: 'Rollout' };
-  const kindOf = (k: string): WorkloadKind | undefined => WORKLOAD_KINDS.find(w => w.toLowerCase() === k.toLowerCase()) ?? short[k.toLowerCase()];
-  if (parts.length === 4 && parts.every(Boolean)) {
-    const kind = kindOf(parts[2]);
-    if (kind) return { cluster: parts[0], namespace: parts[1], kind, name: parts[3] };
-  }
-  if (parts.length === 3 && parts.every(Boolean)) {
-    const kind = kindOf(parts[0]);
-    if (kind) return { namespace: parts[1], kind, name: parts[2] };
-  }
-  throw new UserError(`workload "${text}" is not cluster/namespace/kind/name or kind/namespace/name (kind one of ${WORKLOAD_KINDS.join(', ')})`, { exitCode: EXIT.usage });
+  return parseWorkloadId(text);
 }

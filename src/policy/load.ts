@@ -4,6 +4,7 @@
 
 import { readdir, readFile, stat } from 'node:fs/promises';
 import path from 'node:path';
+import { fileURLToPath } from 'node:url';
 import schema from '../../schema/policy.schema.json' with { type: 'json' };
 import { InputError } from '../core/errors.ts';
 import { errorAt, parseYamlSource, positionOf, schemaErrors } from '../config/schema-validate.ts';
@@ -389,6 +390,12 @@ async function walk(dir: string): Promise<string[]> {
  * Reads policy files: files as given, folders recursively (*.yaml, *.yml, sorted). Paths in the
  * result are relative to `root` with forward slashes, as they appear in messages and rule ids.
  */
+/** rightsizer's own policies/defaults.yaml (beside src/ or dist/). */
+function isBuiltIn(file: string): boolean {
+  const here = path.dirname(fileURLToPath(import.meta.url));
+  return [1, 2, 3].some(up => path.join(here, ...Array(up).fill('..'), 'policies', path.basename(file)) === file);
+}
+
 export async function readPolicyFiles(pathsOrDirs: string[], root: string): Promise<Array<{ path: string; text: string }>> {
   const seen = new Set<string>();
   const out: Array<{ path: string; text: string }> = [];
@@ -398,14 +405,16 @@ export async function readPolicyFiles(pathsOrDirs: string[], root: string): Prom
     try {
       info = await stat(full);
     } catch {
-      throw new InputError(given, 'no such policy file or folder');
+      throw new InputError(given, `no such policy file or folder (looked for ${full})`, {}, 'fix the policies list of the configuration (paths are relative to its folder), or remove it to use the built-in cautious defaults');
     }
     const files = info.isDirectory() ? await walk(full) : [full];
     for (const file of files) {
       if (seen.has(file)) continue;
       seen.add(file);
       const rel = path.relative(root, file);
-      const shown = rel.startsWith('..') || path.isAbsolute(rel) ? file : rel;
+      // Notes and evidence name files relative to the repository, never by a path of this machine.
+      const shown = !rel.startsWith('..') && !path.isAbsolute(rel) ? rel
+        : path.basename(path.dirname(file)) === 'policies' && isBuiltIn(file) ? `rightsizer:policies/${path.basename(file)}` : rel;
       out.push({ path: shown.split(path.sep).join('/'), text: await readFile(file, 'utf8') });
     }
   }

@@ -179,3 +179,56 @@ test('invalid YAML: a clear error with file:line:column, and the file is never w
     rmSync(tmp, { recursive: true, force: true });
   }
 });
+
+test('a template key such as {{ x }} prints no "Keys with collection values" warning', async () => {
+  const warnings: string[] = [];
+  const onWarning = (w: Error) => { warnings.push(w.message); };
+  process.on('warning', onWarning);
+  try {
+    const file: RepoFile = { path: 'values.yaml', text: 'labels:\n  {{ .Values.key }}: x\nreplicaCount: 2\n' };
+    locate([file]);
+    assert.deepEqual(checkEditScope(file, file.text.replace('replicaCount: 2', 'replicaCount: 3'), locate([file]).locations), []);
+    await new Promise(resolve => setImmediate(resolve));
+    assert.deepEqual(warnings, []);
+  } finally {
+    process.off('warning', onWarning);
+  }
+});
+
+test('workloads named by placeholders are locked; component maps under resources are locations; Ansible files are not claimed', () => {
+  const component: RepoFile = { path: 'components/app/deployment.yaml', text: 'apiVersion: apps/v1\nkind: Deployment\nmetadata: {name: "${APP}"}\nspec:\n  template:\n    spec:\n      containers:\n        - name: app\n          resources: {requests: {cpu: 100m}}\n' };
+  const [locked] = locate([component]).locations;
+  assert.equal(locked.editable, false);
+  assert.match(locked.reason!, /placeholder \(\$\{APP\}\)/);
+  const ceph: RepoFile = { path: 'values.yaml', text: 'cephClusterSpec:\n  resources:\n    mgr:\n      requests: {cpu: 500m}\n    osd:\n      limits: {memory: 8Gi}\n' };
+  assert.deepEqual(locate([ceph]).locations.map(l => [l.id, l.container, l.field]), [
+    ['values.yaml#0:cephClusterSpec.resources.mgr.requests.cpu', 'cephClusterSpec.mgr', 'cpu.request'],
+    ['values.yaml#0:cephClusterSpec.resources.osd.limits.memory', 'cephClusterSpec.osd', 'memory.limit'],
+  ]);
+  const cluster: RepoFile = { path: 'cluster.yaml', text: 'apiVersion: ceph.rook.io/v1\nkind: CephCluster\nmetadata: {name: ceph, namespace: rook-ceph}\nspec:\n  resources:\n    mon:\n      requests: {memory: 1Gi}\n' };
+  assert.deepEqual(locate([cluster]).locations.map(l => [l.container, l.field]), [['mon', 'memory.request']]);
+  const ansible: RepoFile = { path: 'roles/node/defaults/main.yml', text: 'replicas: 3\nresources:\n  requests: {cpu: 500m}\n' };
+  assert.deepEqual(locate([ansible]).locations, []);
+});
+
+test('built-in policies are named without a path of this machine', async () => {
+  const { defaultPolicyFiles, readPolicyFiles } = await import('../../src/policy/index.ts');
+  const files = await readPolicyFiles(defaultPolicyFiles(), os.tmpdir());
+  assert.deepEqual(files.map(f => f.path), ['rightsizer:policies/defaults.yaml']);
+});
+
+test('a value a base shared by several clusters sets is added to the cluster\'s overlay, not edited in the base', () => {
+  const release = (values: string) => `apiVersion: helm.toolkit.fluxcd.io/v2\nkind: HelmRelease\nmetadata: {name: podinfo, namespace: podinfo}\nspec:\n  values:\n${values}`;
+  const files: RepoFile[] = [
+    { path: 'apps/base/release.yaml', text: release('    resources:\n      requests: {cpu: 100m}\n      limits: {memory: 128Mi}\n') },
+    { path: 'apps/base/kustomization.yaml', text: 'resources: [release.yaml]\n' },
+    { path: 'apps/production/kustomization.yaml', text: 'resources: [../base]\npatches:\n  - path: values.yaml\n    target: {kind: HelmRelease}\n' },
+    { path: 'apps/production/values.yaml', text: release('    resources:\n      requests:\n        cpu: 250m\n') },
+    { path: 'apps/staging/kustomization.yaml', text: 'resources: [../base]\n' },
+  ];
+  const r = rec('production/podinfo/Deployment/podinfo', [{ container: 'podinfo', cpuRequest: { from: 0.25, to: 0.2 }, memoryLimit: { from: 128 * 2 ** 20, to: 192 * 2 ** 20 } }]);
+  const { edits, unplaced } = planEdits(files, [r], { repository: {}, clusters: clusters('production', 'staging') });
+  assert.deepEqual(unplaced, []);
+  assert.deepEqual(edits.map(e => e.path), ['apps/production/values.yaml']);
+  assert.equal(edits[0].newText, release('    resources:\n      requests:\n        cpu: 200m\n      limits:\n        memory: 192Mi\n'));
+});

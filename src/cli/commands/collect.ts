@@ -3,12 +3,17 @@
 
 import { writeFile } from 'node:fs/promises';
 import type { Command } from 'commander';
-import { UserError } from '../../core/errors.ts';
+import { EXIT, UserError } from '../../core/errors.ts';
 import { redact } from '../../deliver/redact.ts';
+import { preflightConfig } from './plan.ts';
 import { mergeSnapshots, readSnapshot } from '../../snapshot/index.ts';
 
 function log(quiet: boolean | undefined) {
   return (line: string) => { if (!quiet) process.stderr.write(`› ${line}\n`); };
+}
+
+function jsonOnly(output: string | undefined): void {
+  if (output !== undefined && output !== 'json') throw new UserError(`--output must be json (a snapshot is JSON), not "${output}"`, { exitCode: EXIT.usage });
 }
 
 export function register(program: Command): void {
@@ -17,12 +22,15 @@ export function register(program: Command): void {
     .option('--demo', 'collect from the bundled demo recordings')
     .option('--shard <i/n>', 'collect only the clusters of shard i of n (billing comes with shard 1)')
     .option('--out <file>', 'write the snapshot here (default: stdout)')
+    .option('-o, --output <format>', 'json (the snapshot is JSON)', 'json')
     .addHelpText('after', `
 Examples:
   $ rightsizer collect --out snapshot.json
   $ rightsizer collect --shard 1/3 --out snapshot-1.json   # one job of a CI matrix`)
     .action(async (_opts, cmd: Command) => {
-      const opts = cmd.optsWithGlobals() as { demo?: boolean; shard?: string; out?: string; config?: string; quiet?: boolean };
+      const opts = cmd.optsWithGlobals() as { demo?: boolean; shard?: string; out?: string; output?: string; config?: string; quiet?: boolean };
+      jsonOnly(opts.output);
+      await preflightConfig(opts);
       const { collect, nothingRead } = await import('../../pipeline.ts');
       const { snapshot } = await collect({ configPath: opts.config, demo: opts.demo, shard: opts.shard, quiet: opts.quiet, log: log(opts.quiet) });
       const text = `${JSON.stringify(snapshot)}\n`;
@@ -40,11 +48,13 @@ Examples:
     .description('merge the snapshots of several shards into one')
     .argument('<files...>', 'snapshot files')
     .option('--out <file>', 'write the merged snapshot here (default: stdout)')
+    .option('-o, --output <format>', 'json (the snapshot is JSON)', 'json')
     .addHelpText('after', `
 Example:
   $ rightsizer merge snapshot-*.json --out snapshot.json && rightsizer plan --snapshot snapshot.json`)
     .action(async (files: string[], _opts, cmd: Command) => {
-      const opts = cmd.optsWithGlobals() as { out?: string; quiet?: boolean };
+      const opts = cmd.optsWithGlobals() as { out?: string; output?: string; quiet?: boolean };
+      jsonOnly(opts.output);
       const merged = mergeSnapshots(await Promise.all(files.map(readSnapshot)));
       const text = `${JSON.stringify(merged)}\n`;
       if (opts.out) {

@@ -5,6 +5,9 @@ import type { Command } from 'commander';
 import { EXIT, UserError } from '../../core/errors.ts';
 import { failedSourcesError, type Plan } from '../../core/plan.ts';
 import { formatJson, paint, useColor } from '../output.ts';
+import type { WorkloadRef } from '../../core/types.ts';
+import { matchesWorkload, parseWorkloadId } from '../../core/workload-id.ts';
+import { globMatches } from '../../policy/match.ts';
 import { planDiff, recommendationTable, unplacedText } from '../render-plan.ts';
 
 export type OutputFormat = 'table' | 'json' | 'markdown';
@@ -17,6 +20,10 @@ export function parseOutput(value: string | undefined, allowed: readonly string[
 
 export interface PlanCommandOptions {
   demo?: boolean;
+  /** Globs: only workloads whose cluster, namespace or id (full or short) matches. */
+  cluster?: string[];
+  namespace?: string[];
+  workload?: string[];
   snapshot?: string;
   repoDir?: string;
   output?: string;
@@ -25,13 +32,42 @@ export interface PlanCommandOptions {
   quiet?: boolean;
 }
 
+/**
+ * Reads and validates the configuration before the pipeline (and with it every cloud SDK) is
+ * loaded, so a bad configuration is reported at once.
+ */
+export async function preflightConfig(opts: { demo?: boolean; config?: string }): Promise<void> {
+  if (opts.demo) return;
+  const { loadConfig } = await import('../../config/load.ts');
+  await loadConfig(opts.config ?? 'rightsizer.yaml');
+}
+
+/** Does a workload pass the --cluster / --namespace / --workload globs (each repeatable; any may match)? */
+export function workloadFilter(opts: Pick<PlanCommandOptions, 'cluster' | 'namespace' | 'workload'>): ((ref: WorkloadRef) => boolean) | undefined {
+  const { cluster = [], namespace = [], workload = [] } = opts;
+  if (cluster.length + namespace.length + workload.length === 0) return undefined;
+  for (const w of workload) parseWorkloadId(w);
+  return ref => (cluster.length === 0 || cluster.some(g => globMatches(g, ref.cluster)))
+    && (namespace.length === 0 || namespace.some(g => globMatches(g, ref.namespace)))
+    && (workload.length === 0 || workload.some(g => matchesWorkload(g, ref, globMatches)));
+}
+
 /** Plans from a snapshot file or a fresh collection. Shared with the Action. */
 // The pipeline is imported when a command runs, so `--help` and light commands start fast.
 export async function buildPlan(opts: PlanCommandOptions, log: (line: string) => void): Promise<Plan> {
+  const filter = workloadFilter(opts);
+  await preflightConfig(opts);
   const { collect, planFromSnapshot } = await import('../../pipeline.ts');
   const { readSnapshot } = await import('../../snapshot/index.ts');
   const base = { configPath: opts.config, demo: opts.demo, repoDir: opts.repoDir, quiet: opts.quiet, log };
-  const snapshot = opts.snapshot ? await readSnapshot(opts.snapshot) : (await collect(base)).snapshot;
+  // --cluster also spares the other clusters' Prometheus the queries.
+  const clusterFilter = opts.cluster?.length ? (name: string) => opts.cluster!.some(g => globMatches(g, name)) : undefined;
+  const snapshot = opts.snapshot ? await readSnapshot(opts.snapshot) : (await collect({ ...base, clusterFilter })).snapshot;
+  if (filter) {
+    const before = snapshot.profiles.length;
+    snapshot.profiles = snapshot.profiles.filter(p => filter(p.ref));
+    log(`planning ${snapshot.profiles.length} of ${before} workloads (--cluster/--namespace/--workload)`);
+  }
   return planFromSnapshot(snapshot, base);
 }
 
@@ -46,6 +82,10 @@ export async function pullRequestBodies(plan: Plan, opts: { demo?: boolean; conf
     .map(g => ({ branch: g.branch, title: g.title, body: renderPullRequestBody(g, plan) }));
 }
 
+function collectList(value: string, previous: string[]): string[] {
+  return [...previous, value];
+}
+
 export function register(program: Command): void {
   program.command('plan', { isDefault: true })
     .description('dry run: show the recommended changes, the diff and the pull request body (writes nothing)')
@@ -54,10 +94,15 @@ export function register(program: Command): void {
     .option('--repo-dir <dir>', 'the GitOps checkout (default: the folder of the configuration file)')
     .option('-o, --output <format>', 'table, json or markdown', 'table')
     .option('--detailed-exitcode', 'exit 3 when changes are proposed, 0 when there is nothing to do')
+    .option('--cluster <glob>', 'only workloads of matching clusters (repeatable)', collectList, [])
+    .option('--namespace <glob>', 'only workloads in matching namespaces (repeatable)', collectList, [])
+    .option('--workload <glob>', 'only matching workloads: cluster/namespace/Kind/name or a short form (repeatable)', collectList, [])
     .addHelpText('after', `
 Examples:
   $ rightsizer plan --demo
   $ rightsizer plan --demo --output json
+  $ rightsizer plan --demo --cluster 'prod-*' --namespace shop
+  $ rightsizer plan --demo --workload 'prod-gke/ml/*'
   $ rightsizer plan --config rightsizer.yaml --detailed-exitcode
   $ rightsizer collect --out snap.json && rightsizer plan --snapshot snap.json`)
     .action(async (_opts, cmd: Command) => {

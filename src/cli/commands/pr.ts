@@ -8,7 +8,7 @@ import type { Command } from 'commander';
 import { EXIT, UserError } from '../../core/errors.ts';
 import { PLAN_SCHEMA_VERSION, failedSourcesError, type Plan } from '../../core/plan.ts';
 import { formatJson, paint, useColor } from '../output.ts';
-import { buildPlan } from './plan.ts';
+import { buildPlan, preflightConfig } from './plan.ts';
 import type { DeliveryResult } from '../../deliver/index.ts';
 import type { SlackConfig } from '../../config/types.ts';
 
@@ -81,6 +81,7 @@ export interface DeliverFromPlanOptions {
  */
 export async function deliverFromPlan(plan: Plan | undefined, opts: DeliverFromPlanOptions): Promise<DeliveryResult> {
   const env = opts.env ?? process.env;
+  await preflightConfig(opts);
   const { DEMO } = await import('../../pipeline.ts');
   const { loadConfig } = await import('../../config/load.ts');
   const { deliverPullRequests } = await import('../../deliver/index.ts');

@@ -5,6 +5,7 @@
 import { writeFile } from 'node:fs/promises';
 import { existsSync } from 'node:fs';
 import type { Command } from 'commander';
+import { preflightConfig } from './plan.ts';
 import { EXIT, UserError } from '../../core/errors.ts';
 import type { Plan } from '../../core/plan.ts';
 import type { ClusterTag } from '../../cost/daily-series.ts';
@@ -43,6 +44,7 @@ async function gather(opts: ReportCommandOptions, log: (line: string) => void): 
     const { readSnapshot } = await import('../../snapshot/index.ts');
     snapshot = await readSnapshot(opts.snapshot);
   } else {
+    await preflightConfig(opts);
     const { collect } = await import('../../pipeline.ts');
     const collected = await collect({ configPath: opts.config, demo: opts.demo, quiet: opts.quiet, log });
     snapshot = collected.snapshot;
@@ -67,8 +69,8 @@ async function gather(opts: ReportCommandOptions, log: (line: string) => void): 
 
 /** The report of a snapshot or a fresh collection: the one path of the CLI and the Action. */
 export async function reportFor(opts: ReportCommandOptions, log: (line: string) => void, holidays?: string[]): Promise<Report> {
-  const { buildReport } = await import('../../report/build.ts');
   const { snapshot, plan, planUnavailable, clusterTags } = await gather(opts, log);
+  const { buildReport } = await import('../../report/build.ts');
   return buildReport(snapshot, plan, { planUnavailable, clusterTags, anomalies: holidays ? { holidays } : undefined });
 }
 

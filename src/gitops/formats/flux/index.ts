@@ -22,8 +22,10 @@ export function extractHelmRelease(ctx: Context, root: YAMLMap, found: Found, do
   // Flux names the release `<targetNamespace>-<name>` when targetNamespace is set, unless releaseName says otherwise.
   const release = getString(spec, ['releaseName']) ?? (name && targetNamespace ? `${targetNamespace}-${name}` : name);
   const chart = getString(spec, ['chart', 'spec', 'chart']);
+  // The kind of the HelmRelease is not the kind of the workloads its chart renders.
+  const { kind: _releaseKind, ...inherited } = ctx.match;
   const match: MatchInfo = {
-    ...ctx.match,
+    ...inherited,
     names: [...new Set([...(release ? [release] : []), ...(name ? [name] : [])])],
     namespaces: namespace ? [namespace] : ctx.match.namespaces,
     helm: { ...(release ? { release } : {}), ...(chart ? { chart } : {}), component: [] },

@@ -5,7 +5,7 @@
 
 import type { FieldName } from '../../../core/types.ts';
 import type { Context, Found } from '../../model.ts';
-import { countSpot, enter, walkResources } from '../../walk.ts';
+import { countSpot, enter, isResourceMap, walkResources } from '../../walk.ts';
 import {
   duplicateKeys, get, isMap, isScalar, isSeq, itemName, keyText, scalarText,
   type Document, type Pair, type PathSegment, type YAMLMap,
@@ -63,8 +63,17 @@ export function walkValues(ctx: Context, map: YAMLMap, path: PathSegment[], comp
     if (key === 'resources') {
       const value = pair.value;
       const empty = isMap(value) && value.items.length === 0;
-      const hasKinds = isMap(value) && value.items.some(p => { const k = keyText(p); return k === 'requests' || k === 'limits'; });
-      if (isMap(value) && !empty && !hasKinds) continue;
+      const hasKinds = isResourceMap(value);
+      if (isMap(value) && !empty && !hasKinds) {
+        // A map of components to their requests/limits (rook-ceph `resources.{mgr,mon,osd}`,
+        // ceph-csi `resources.{plugin,registrar}`): each component is a location of its own.
+        for (const compPair of value.items) {
+          const comp = keyText(compPair as Pair);
+          if (comp === undefined || !isResourceMap(compPair.value)) continue;
+          walkResources(withComponent(ctx, [...component, comp]), value, compPair as Pair, [...path, 'resources', comp], found, doc, anchors);
+        }
+        continue;
+      }
       const reason = preset && preset !== 'none' && empty
         ? { reason: `resourcesPreset "${preset}" sizes this component while resources is empty; writing an explicit block replaces the preset (allow it with the preset override option)`, overridable: true }
         : undefined;
@@ -73,7 +82,7 @@ export function walkValues(ctx: Context, map: YAMLMap, path: PathSegment[], comp
       continue;
     }
     const prefixed = /^([a-z][A-Za-z0-9]*)Resources$/.exec(key);
-    if (prefixed && isMap(pair.value) && pair.value.items.some(p => { const k = keyText(p); return k === 'requests' || k === 'limits'; })) {
+    if (prefixed && isResourceMap(pair.value)) {
       // Chart convention `<component>Resources` (appResources, workerResources, nginxResources…).
       const comp = [...component, prefixed[1]];
       walkResources(withComponent(ctx, comp), map, pair, [...path, key], found, doc, anchors);

@@ -5,7 +5,7 @@
 
 import type { FieldName } from '../../../core/types.ts';
 import type { Context, Found } from '../../model.ts';
-import { countSpot, enter, walkPodSpec } from '../../walk.ts';
+import { countSpot, enter, isResourceMap, walkContainer, walkPodSpec, walkResources } from '../../walk.ts';
 import {
   duplicateKeys, get, getIn, getString, isMap, isSeq, keyText, scalarText,
   type Document, type Node, type Pair, type PathSegment, type YAMLMap,
@@ -62,6 +62,25 @@ export function extractManifest(ctx: Context, root: YAMLMap, found: Found, doc: 
       for (const pair of node.items) {
         const key = keyText(pair as Pair);
         if (key === undefined) continue;
+        if (key === 'resources' && isMap(pair.value) && !isResourceMap(pair.value)) {
+          // Components to requests/limits (CephCluster `spec.resources.{mgr,mon,osd}`).
+          for (const comp of pair.value.items) {
+            const name = keyText(comp as Pair);
+            if (name !== undefined && isResourceMap(comp.value)) walkResources({ ...c, container: name }, pair.value, comp as Pair, [...path, 'resources', name], found, doc, anchors);
+          }
+          continue;
+        }
+        if (/(Deployment|DaemonSet)$/.test(key) && isMap(pair.value) && isMap(get(pair.value, 'container'))) {
+          // Envoy Gateway's EnvoyProxy: `envoyDeployment: {replicas, container: {resources}}`.
+          const next = enter(c, pair as Pair, pair.value, anchors, doc);
+          const deployment = next.node as YAMLMap;
+          const replicas = pairIn(deployment, 'replicas');
+          if (replicas) { const spot = countSpot(next.ctx, replicas, [...path, key, 'replicas'], 'replicas'); if (spot) found.spots.push(spot); }
+          const containerPair = pairIn(deployment, 'container')!;
+          const inner = enter(next.ctx, containerPair, containerPair.value, anchors, doc);
+          if (isMap(inner.node)) walkContainer({ ...inner.ctx, container: key }, inner.node, [...path, key, 'container'], found, doc, anchors);
+          continue;
+        }
         const next = enter(c, pair as Pair, pair.value, anchors, doc);
         visit(next.ctx, next.node, [...path, key]);
       }
