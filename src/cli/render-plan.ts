@@ -7,6 +7,7 @@ import { describeBytes, formatCpu } from '../core/quantity.ts';
 import { unifiedDiff } from '../core/unified-diff.ts';
 import { paint } from './output.ts';
 import { formatMoney } from '../core/money.ts';
+import { plural } from '../core/text.ts';
 
 const cpuText = (v: number | undefined) => (v === undefined ? '—' : formatCpu(v));
 const memText = (v: number | undefined) => (v === undefined ? '—' : describeBytes(v));
@@ -60,7 +61,7 @@ export function recommendationTable(plan: Plan, color: boolean): string {
   });
   const total = formatMoney(plan.totals.monthly, plan.totals.currency);
   return failed + [paint(line(HEADERS), 'bold', color), ...body, '',
-    `${plan.totals.workloads} workloads to change across ${plan.totals.clouds.join(', ') || 'no clouds'}: ${paint(`${total}/month`, 'bold', color)} (realised when nodes scale down).`,
+    `${plural(plan.totals.workloads, 'workload')} to change across ${plan.totals.clouds.join(', ') || 'no clouds'}: ${paint(`${total}/month`, 'bold', color)} (realised when nodes scale down).`,
   ].join('\n') + '\n';
 }
 

@@ -16,6 +16,7 @@ import { describeBytes, formatCpu, formatMemory } from '../core/quantity.ts';
 import type { Change, ContainerRecommendation, Evidence, Recommendation, Unplaced } from '../core/types.ts';
 import { VERSION } from '../core/version.ts';
 import { formatMoney } from '../core/money.ts';
+import { plural } from '../core/text.ts';
 import type { PlannedGroup } from './group.ts';
 import { usageCharts } from './mermaid.ts';
 import { SAVINGS_CAVEAT } from '../cost/savings.ts';
@@ -74,14 +75,6 @@ function duration(seconds: number): string {
   if (seconds >= 86_400) return `${Math.round(seconds / 8640) / 10} days`;
   if (seconds >= 3600) return `${Math.round(seconds / 360) / 10} hours`;
   return `${Math.round(seconds / 60)} minutes`;
-}
-
-function thousands(n: number): string {
-  return String(Math.round(n)).replace(/\B(?=(\d{3})+(?!\d))/g, ',');
-}
-
-function plural(n: number, word: string): string {
-  return `${thousands(n)} ${word}${n === 1 ? '' : 's'}`;
 }
 
 function monthlyText(rec: Recommendation): string {

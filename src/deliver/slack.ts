@@ -12,6 +12,7 @@ import { InputError } from '../core/errors.ts';
 import type { Recommendation } from '../core/types.ts';
 import type { SlackConfig } from '../config/types.ts';
 import { formatMoney } from '../core/money.ts';
+import { plural } from '../core/text.ts';
 import { changeText, countText, cpuText, memText, podSum, replicasText, workloadName } from './pr-body.ts';
 import type { PullRequestGroup } from './types.ts';
 
@@ -147,7 +148,7 @@ export function slackMessage(event: SlackEvent): SlackMessage {
   const approvals = [...new Set(recs.flatMap(r => r.policy?.approvals ?? []))].sort();
 
   const headline = t.monthly < 0 ? `saves ${formatMoney(Math.abs(t.monthly), t.currency).replace(/^[+−]/, '')}/month` : t.monthly > 0 ? `adds ${money.replace(/^\+/, '')}` : 'no cost change';
-  const header = truncate(`rightsizer ${verb} #${pr.number}: ${t.workloads} workload${t.workloads === 1 ? '' : 's'}, ${headline}`, SLACK_LIMITS.headerText);
+  const header = truncate(`rightsizer ${verb} #${pr.number}: ${plural(t.workloads, 'workload')}, ${headline}`, SLACK_LIMITS.headerText);
 
   const fields = [
     `*Monthly change*\n${money}`,
@@ -186,7 +187,7 @@ export function slackMessage(event: SlackEvent): SlackMessage {
     elements: [{ type: 'button', text: { type: 'plain_text', text: 'Review the pull request', emoji: false }, url: pr.url.slice(0, 3000), action_id: 'rightsizer-open-pr' }],
   });
 
-  const text = truncate(`rightsizer ${verb} pull request #${pr.number} "${pr.title}": ${t.workloads} workload${t.workloads === 1 ? '' : 's'}, ${money}. ${pr.url}`, SLACK_LIMITS.fallbackText);
+  const text = truncate(`rightsizer ${verb} pull request #${pr.number} "${pr.title}": ${plural(t.workloads, 'workload')}, ${money}. ${pr.url}`, SLACK_LIMITS.fallbackText);
   return { text, blocks: blocks.slice(0, SLACK_LIMITS.blocks) };
 }
 
