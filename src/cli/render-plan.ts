@@ -2,49 +2,37 @@
 // change, and the pull request body it would open.
 
 import type { Plan } from '../core/plan.ts';
-import type { Change, ContainerRecommendation, Recommendation } from '../core/types.ts';
-import { describeBytes, formatCpu } from '../core/quantity.ts';
+import type { Recommendation } from '../core/types.ts';
+import { settingChanges } from '../core/changes.ts';
 import { unifiedDiff } from '../core/unified-diff.ts';
 import { paint } from './output.ts';
 import { formatMoney } from '../core/money.ts';
 import { plural } from '../core/text.ts';
 
-const cpuText = (v: number | undefined) => (v === undefined ? '—' : formatCpu(v));
-const memText = (v: number | undefined) => (v === undefined ? '—' : describeBytes(v));
-const numText = (v: number | undefined) => (v === undefined ? '—' : String(v));
+interface Row { workload: string; setting: string; change: string; monthly: string; confidence: string; verdict: string }
 
-function changeText(c: Change | undefined, fmt: (v: number | undefined) => string): string {
-  if (!c) return '';
-  return `${fmt(c.from)} → ${fmt(c.to)}`;
-}
-
-
-interface Row { workload: string; container: string; cpu: string; memory: string; gpu: string; replicas: string; monthly: string; confidence: string; verdict: string }
-
+/** One row per setting that changes, written as the PR body and the files write it (core/changes.ts). */
 function rowsOf(rec: Recommendation): Row[] {
   const workload = `${rec.ref.cluster}/${rec.ref.namespace}/${rec.ref.name}`;
   const monthly = rec.cost ? formatMoney(rec.cost.monthly, rec.cost.currency) : 'not priced';
   const verdict = rec.policy ? rec.policy.verdict + (rec.policy.reportOnly ? ' (report only)' : '') : '';
-  const replicas = rec.replicas ? changeText(rec.replicas, numText)
-    : rec.hpa ? Object.entries(rec.hpa).filter(([, c]) => c).map(([k, c]) => `${k} ${changeText(c, numText)}`).join(', ') : '';
   if (rec.status === 'insufficient-data') {
-    return [{ workload, container: '', cpu: '', memory: '', gpu: '', replicas: '', monthly: '', confidence: rec.confidence, verdict: `insufficient data: ${rec.evidence.notes[0] ?? ''}` }];
+    return [{ workload, setting: '', change: '', monthly: '', confidence: rec.confidence, verdict: `insufficient data: ${rec.evidence.notes[0] ?? ''}` }];
   }
-  const containers: ContainerRecommendation[] = rec.containers.length ? rec.containers : [{ container: '', evidence: { windowSeconds: 0, samples: 0, coverage: 0, confidence: rec.confidence } }];
-  return containers.map((c, i) => ({
+  const many = rec.containers.length > 1;
+  const changes = settingChanges(rec);
+  const settings = changes.length ? changes : [{ kind: 'replicas' as const, setting: '', change: '' }];
+  return settings.map((c, i) => ({
     workload: i === 0 ? workload : '',
-    container: c.container,
-    cpu: [changeText(c.cpuRequest, cpuText), c.cpuLimit ? `limit ${changeText(c.cpuLimit, cpuText)}` : ''].filter(Boolean).join(', '),
-    memory: [changeText(c.memoryRequest, memText), c.memoryLimit && c.memoryLimit.to !== c.memoryRequest?.to ? `limit ${changeText(c.memoryLimit, memText)}` : ''].filter(Boolean).join(', '),
-    gpu: changeText(c.gpuRequest ?? c.gpuLimit, numText),
-    replicas: i === 0 ? replicas : '',
+    setting: `${c.container && many ? `${c.container} ` : ''}${c.setting}`,
+    change: c.change,
     monthly: i === 0 ? monthly : '',
     confidence: i === 0 ? rec.confidence : '',
     verdict: i === 0 ? verdict : '',
   }));
 }
 
-const HEADERS: Row = { workload: 'WORKLOAD', container: 'CONTAINER', cpu: 'CPU REQUEST', memory: 'MEMORY', gpu: 'GPU', replicas: 'REPLICAS / HPA', monthly: 'MONTHLY Δ', confidence: 'CONFIDENCE', verdict: 'POLICY' };
+const HEADERS: Row = { workload: 'WORKLOAD', setting: 'SETTING', change: 'CHANGE', monthly: 'MONTHLY Δ', confidence: 'CONFIDENCE', verdict: 'POLICY' };
 
 export function recommendationTable(plan: Plan, color: boolean): string {
   const recs = plan.recommendations.filter(r => r.status !== 'no-change');

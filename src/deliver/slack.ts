@@ -13,7 +13,8 @@ import type { Recommendation } from '../core/types.ts';
 import type { SlackConfig } from '../config/types.ts';
 import { formatMoney } from '../core/money.ts';
 import { plural } from '../core/text.ts';
-import { changeText, countText, cpuText, memText, podSum, replicasText, workloadName } from './pr-body.ts';
+import { settingChanges, settingLine } from '../core/changes.ts';
+import { workloadName } from './pr-body.ts';
 import type { PullRequestGroup } from './types.ts';
 
 export interface SlackEvent {
@@ -87,15 +88,10 @@ function link(url: string, label: string): string {
 
 const CLOUD_NAMES: Record<string, string> = { aws: 'AWS', gcp: 'Google Cloud', azure: 'Azure', 'on-prem': 'on-premises' };
 
+/** The settings that change, written as in the PR table (`api CPU request 2 → 1, replicas 3 → 2`). */
 function changesOf(rec: Recommendation): string {
-  const parts = [
-    ['CPU', changeText(podSum(rec, c => c.cpuRequest), cpuText)],
-    ['memory', changeText(podSum(rec, c => c.memoryRequest), memText)],
-    ['GPU', changeText(podSum(rec, c => c.gpuRequest ?? c.gpuLimit), countText)],
-  ].filter(([, v]) => v).map(([k, v]) => `${k} ${v}`);
-  const replicas = replicasText(rec);
-  if (replicas) parts.push(rec.replicas ? `replicas ${replicas}` : replicas);
-  return parts.join(', ');
+  const many = rec.containers.length > 1;
+  return settingChanges(rec).map(c => settingLine(c, many)).join(', ');
 }
 
 /** Largest saving first; ties by id so the order never depends on the input order. */
