@@ -32,3 +32,15 @@ export function errorLine(err: unknown, debug: boolean): string {
 export function formatJson(value: unknown): string {
   return `${JSON.stringify(value, null, 2)}\n`;
 }
+
+/** A unified diff coloured like git's: headers bold, hunks cyan, removals red, additions green. */
+export function colorDiff(diff: string, enabled: boolean): string {
+  if (!enabled) return diff;
+  return diff.split('\n').map(line => {
+    if (/^(diff --git|--- |\+\+\+ )/.test(line)) return paint(line, 'bold', true);
+    if (line.startsWith('@@')) return paint(line, 'cyan', true);
+    if (line.startsWith('-')) return paint(line, 'red', true);
+    if (line.startsWith('+')) return paint(line, 'green', true);
+    return line;
+  }).join('\n');
+}

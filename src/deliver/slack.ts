@@ -20,7 +20,8 @@ import type { PullRequestGroup } from './types.ts';
 export interface SlackEvent {
   action: 'opened' | 'updated';
   group: PullRequestGroup;
-  pr: { number: number; url: string; title: string };
+  /** `number` is 'new' in a dry run's preview of a pull request not opened yet. */
+  pr: { number: number | 'new'; url: string; title: string };
 }
 
 export interface SlackMessage {
@@ -144,7 +145,8 @@ export function slackMessage(event: SlackEvent): SlackMessage {
   const approvals = [...new Set(recs.flatMap(r => r.policy?.approvals ?? []))].sort();
 
   const headline = t.monthly < 0 ? `saves ${formatMoney(Math.abs(t.monthly), t.currency).replace(/^[+−]/, '')}/month` : t.monthly > 0 ? `adds ${money.replace(/^\+/, '')}` : 'no cost change';
-  const header = truncate(`rightsizer ${verb} #${pr.number}: ${plural(t.workloads, 'workload')}, ${headline}`, SLACK_LIMITS.headerText);
+  const number = typeof pr.number === 'number' ? `#${pr.number}` : 'a pull request';
+  const header = truncate(`rightsizer ${verb} ${number}: ${plural(t.workloads, 'workload')}, ${headline}`, SLACK_LIMITS.headerText);
 
   const fields = [
     `*Monthly change*\n${money}`,
@@ -183,7 +185,7 @@ export function slackMessage(event: SlackEvent): SlackMessage {
     elements: [{ type: 'button', text: { type: 'plain_text', text: 'Review the pull request', emoji: false }, url: pr.url.slice(0, 3000), action_id: 'rightsizer-open-pr' }],
   });
 
-  const text = truncate(`rightsizer ${verb} pull request #${pr.number} "${pr.title}": ${plural(t.workloads, 'workload')}, ${money}. ${pr.url}`, SLACK_LIMITS.fallbackText);
+  const text = truncate(`rightsizer ${verb} ${typeof pr.number === 'number' ? `pull request #${pr.number}` : 'a pull request'} "${pr.title}": ${plural(t.workloads, 'workload')}, ${money}. ${pr.url}`, SLACK_LIMITS.fallbackText);
   return { text, blocks: blocks.slice(0, SLACK_LIMITS.blocks) };
 }
 
