@@ -1,7 +1,7 @@
 // How a plan looks on a terminal: a table of recommendations, the diff of the files it would
 // change, and the pull request body it would open.
 
-import type { Plan } from '../core/plan.ts';
+import { monthlyTotalText, type Plan } from '../core/plan.ts';
 import type { Recommendation } from '../core/types.ts';
 import { settingChanges } from '../core/changes.ts';
 import { unifiedDiff } from '../core/unified-diff.ts';
@@ -47,9 +47,11 @@ export function recommendationTable(plan: Plan, color: boolean): string {
     const text = line(r);
     return r.monthly.startsWith('−') ? text.replace(r.monthly, paint(r.monthly, 'green', color)) : text;
   });
-  const total = formatMoney(plan.totals.monthly, plan.totals.currency);
+  const edited = new Set(plan.edits.flatMap(e => e.recommendations));
+  const total = monthlyTotalText(plan.totals, plan.recommendations.filter(r => edited.has(r.id)));
+  const unpricedWhy = total === 'not priced' ? ' (no unit price for these clusters: was the billing shard merged?)' : ' (realised when nodes scale down)';
   return failed + [paint(line(HEADERS), 'bold', color), ...body, '',
-    `${plural(plan.totals.workloads, 'workload')} to change across ${plan.totals.clouds.join(', ') || 'no clouds'}: ${paint(`${total}/month`, 'bold', color)} (realised when nodes scale down).`,
+    `${plural(plan.totals.workloads, 'workload')} to change across ${plan.totals.clouds.join(', ') || 'no clouds'}: ${paint(total, 'bold', color)}${unpricedWhy}.`,
   ].join('\n') + '\n';
 }
 

@@ -212,7 +212,7 @@ function workloadEvidence(rec: Recommendation): string {
     lines.push(`- Energy: ${kwh(e.kwhPerMonthBefore)} → ${kwh(e.kwhPerMonthAfter)} kWh/month, ${kwh(e.kgCo2ePerMonthBefore)} → ${kwh(e.kgCo2ePerMonthAfter)} kg CO2e/month (${inline(e.model)})`);
   }
   // Markdown is not reliably rendered inside <summary>: use HTML there.
-  const summary = `<code>${inline(workloadName(rec))}</code> ${rec.ref.kind} · ${monthlyText(rec)}/month · confidence ${rec.confidence}`;
+  const summary = `<code>${inline(workloadName(rec))}</code> ${rec.ref.kind} · ${rec.cost ? `${monthlyText(rec)}/month` : 'not priced'} · confidence ${rec.confidence}`;
   return `<details>\n<summary>${summary}</summary>\n\n${lines.join('\n')}\n\n</details>`;
 }
 
@@ -313,7 +313,9 @@ const CLOUD_NAMES: Record<string, string> = { aws: 'AWS', gcp: 'Google Cloud', a
 function summarySection(group: PullRequestGroup, recs: Recommendation[]): string {
   const t = group.totals;
   const amount = formatMoney(Math.abs(t.monthly), t.currency).replace(/^[+−]/, '');
-  const saving = t.monthly < 0 ? `saves **${amount}/month**` : t.monthly > 0 ? `adds **${amount}/month**` : 'leaves the monthly cost unchanged';
+  const priced = recs.filter(r => r.cost).length;
+  const saving = recs.length > 0 && priced === 0 ? 'is **not priced**: no unit price is known for its clusters'
+    : t.monthly < 0 ? `saves **${amount}/month**` : t.monthly > 0 ? `adds **${amount}/month**` : 'leaves the monthly cost unchanged';
   const clouds = t.clouds.length ? ` on ${t.clouds.map(c => CLOUD_NAMES[c] ?? c).join(', ')}` : '';
   const lines = [`This pull request rightsizes **${plural(recs.length, 'workload')}**${clouds} and ${saving}.`];
   const notes = (group as Partial<PlannedGroup>).notes;

@@ -12,6 +12,7 @@ import { InputError } from '../core/errors.ts';
 import type { Recommendation } from '../core/types.ts';
 import type { SlackConfig } from '../config/types.ts';
 import { formatMoney } from '../core/money.ts';
+import { monthlyTotalText } from '../core/plan.ts';
 import { plural } from '../core/text.ts';
 import { settingChanges, settingLine } from '../core/changes.ts';
 import { workloadName } from './pr-body.ts';
@@ -140,11 +141,11 @@ export function slackMessage(event: SlackEvent): SlackMessage {
   const t = group.totals;
   const recs = group.recommendations;
   const verb = action === 'opened' ? 'opened' : 'updated';
-  const money = moneyLine(t.monthly, t.currency);
+  const money = monthlyTotalText(t, recs);
   const clouds = t.clouds.map(c => CLOUD_NAMES[c] ?? c).join(', ') || '—';
   const approvals = [...new Set(recs.flatMap(r => r.policy?.approvals ?? []))].sort();
 
-  const headline = t.monthly < 0 ? `saves ${formatMoney(Math.abs(t.monthly), t.currency).replace(/^[+−]/, '')}/month` : t.monthly > 0 ? `adds ${money.replace(/^\+/, '')}` : 'no cost change';
+  const headline = money === 'not priced' ? 'not priced' : t.monthly < 0 ? `saves ${formatMoney(Math.abs(t.monthly), t.currency).replace(/^[+−]/, '')}/month` : t.monthly > 0 ? `adds ${formatMoney(t.monthly, t.currency).replace(/^\+/, '')}/month` : 'no cost change';
   const number = typeof pr.number === 'number' ? `#${pr.number}` : 'a pull request';
   const header = truncate(`rightsizer ${verb} ${number}: ${plural(t.workloads, 'workload')}, ${headline}`, SLACK_LIMITS.headerText);
 

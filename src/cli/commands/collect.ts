@@ -3,7 +3,8 @@
 
 import { writeFile } from 'node:fs/promises';
 import type { Command } from 'commander';
-import { mergeSnapshots, readSnapshot } from '../../snapshot/index.ts';
+import { mergeSnapshots, mergeWarnings, readSnapshot } from '../../snapshot/index.ts';
+import { plural } from '../../core/text.ts';
 
 function log(quiet: boolean | undefined) {
   return (line: string) => { if (!quiet) process.stderr.write(`› ${line}\n`); };
@@ -26,7 +27,7 @@ Examples:
       const text = `${JSON.stringify(snapshot)}\n`;
       if (opts.out) {
         await writeFile(opts.out, text);
-        log(opts.quiet)(`wrote ${opts.out}: ${snapshot.profiles.length} workloads, ${snapshot.costs.length} cost rows`);
+        log(opts.quiet)(`wrote ${opts.out}: ${plural(snapshot.profiles.length, 'workload')}, ${plural(snapshot.costs.length, 'cost row')}`);
       } else process.stdout.write(text);
       const failed = snapshot.sources.filter(s => !s.ok);
       for (const f of failed) process.stderr.write(`warning: ${f.source} failed: ${f.error}\n`);
@@ -41,11 +42,13 @@ Example:
   $ rightsizer merge snapshot-*.json --out snapshot.json && rightsizer plan --snapshot snapshot.json`)
     .action(async (files: string[], _opts, cmd: Command) => {
       const opts = cmd.optsWithGlobals() as { out?: string; quiet?: boolean };
-      const merged = mergeSnapshots(await Promise.all(files.map(readSnapshot)));
+      const snapshots = await Promise.all(files.map(readSnapshot));
+      const merged = mergeSnapshots(snapshots);
+      for (const w of mergeWarnings(snapshots, merged)) process.stderr.write(`warning: ${w}\n`);
       const text = `${JSON.stringify(merged)}\n`;
       if (opts.out) {
         await writeFile(opts.out, text);
-        log(opts.quiet)(`merged ${files.length} snapshots into ${opts.out}: ${merged.profiles.length} workloads`);
+        log(opts.quiet)(`merged ${plural(files.length, 'snapshot')} into ${opts.out}: ${plural(merged.profiles.length, 'workload')}`);
       } else process.stdout.write(text);
     });
 }
