@@ -227,5 +227,6 @@ test('an unpriced single-workload group still gives a valid message', () => {
   const [group] = groupPlan(p, 'namespace', 'rightsizer/');
   const message = slackMessage({ action: 'opened', group, pr: { number: 1, url: 'https://github.com/o/r/pull/1', title: group.title } });
   assertWithinLimits(message);
-  assert.match((message.blocks[0] as any).text.text, /1 workload, no cost change/);
+  assert.match((message.blocks[0] as any).text.text, /1 workload, not priced$/);
+  assert.doesNotMatch(JSON.stringify(message), /\$0\.00/);
 });
