@@ -5,7 +5,7 @@ import { monthlyTotalText, type Plan } from '../core/plan.ts';
 import type { Recommendation } from '../core/types.ts';
 import { settingChanges } from '../core/changes.ts';
 import { unifiedDiff } from '../core/unified-diff.ts';
-import { paint } from './output.ts';
+import { formatCsv, paint } from './output.ts';
 import { formatMoney } from '../core/money.ts';
 import { plural } from '../core/text.ts';
 
@@ -53,6 +53,16 @@ export function recommendationTable(plan: Plan, color: boolean): string {
   return failed + [paint(line(HEADERS), 'bold', color), ...body, '',
     `${plural(plan.totals.workloads, 'workload')} to change across ${plan.totals.clouds.join(', ') || 'no clouds'}: ${paint(total, 'bold', color)}${unpricedWhy}.`,
   ].join('\n') + '\n';
+}
+
+/** The plan as CSV: one row per setting that changes (the table's rows, with raw numbers). */
+export function planCsv(plan: Plan): string {
+  const edited = new Set(plan.edits.flatMap(e => e.recommendations));
+  const rows = plan.recommendations.filter(r => r.status === 'ok').flatMap(rec => settingChanges(rec).map(c => [
+    rec.id, rec.ref.cluster, rec.ref.namespace, rec.ref.kind, rec.ref.name, c.container ?? '', c.setting, c.change,
+    rec.cost?.monthly, rec.cost?.currency, rec.confidence, rec.policy?.verdict ?? '', edited.has(rec.id) ? 'yes' : 'no',
+  ]));
+  return formatCsv(['workload', 'cluster', 'namespace', 'kind', 'name', 'container', 'setting', 'change', 'monthly_delta', 'currency', 'confidence', 'policy', 'in_pull_request'], rows);
 }
 
 export function unplacedText(plan: Plan): string {
