@@ -44,7 +44,7 @@ function parseCsv(text: string): string[][] {
 
 test('plan --demo: the JSON validates against schema/plan.schema.json; yaml and csv carry the same plan', async () => {
   const [json, yaml, csv] = await Promise.all([rightsizer('plan', '--demo', '-o', 'json'), rightsizer('plan', '--demo', '-o', 'yaml'), rightsizer('plan', '--demo', '-o', 'csv')]);
-  const plan = JSON.parse(json);
+  const plan = JSON.parse(json) as Record<string, any>;
   const validate = validator('plan.schema.json');
   assert.ok(validate(plan), JSON.stringify(validate.errors, null, 2));
   assert.deepEqual(parseYaml(yaml), plan);
@@ -58,7 +58,7 @@ test('plan --demo: the JSON validates against schema/plan.schema.json; yaml and 
 
 test('report --demo: the JSON validates against schema/report.schema.json; yaml and csv carry the same report', async () => {
   const [json, yaml, csv] = await Promise.all([rightsizer('report', '--demo', '-o', 'json'), rightsizer('report', '--demo', '-o', 'yaml'), rightsizer('report', '--demo', '-o', 'csv')]);
-  const report = JSON.parse(json);
+  const report = JSON.parse(json) as Record<string, any>;
   const validate = validator('report.schema.json');
   assert.ok(validate(report), JSON.stringify(validate.errors, null, 2));
   // Separate runs: only the billing sources' timings ("in 233 ms") may differ.
