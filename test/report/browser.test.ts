@@ -62,8 +62,9 @@ test('the demo HTML report in chromium: no console errors, every section, the fo
     assert.ok(await page.locator('svg').count() >= 3, 'daily, forecast and savings charts');
 
     // The forecast table: the clouds that have their own forecast show it.
-    const rows = await page.locator('section:has(h2:text-is("Month-end forecast")) tbody tr').evaluateAll(trs =>
-      trs.map(tr => Array.from(tr.querySelectorAll('td'), td => (td.textContent ?? '').trim())));
+    const forecastRows = page.locator('section:has(h2:text-is("Month-end forecast")) tbody tr');
+    const rows: string[][] = [];
+    for (const tr of await forecastRows.all()) rows.push((await tr.locator('td').allTextContents()).map(c => c.trim()));
     const own = Object.fromEntries(rows.map(r => [r[0], r[4]]));
     assert.match(own.AWS, /^\$[\d,]+ for \d{4}-\d{2}-\d{2} → \d{4}-\d{2}-\d{2} \(aws:GetCostForecast\)$/);
     assert.match(own.Azure, /^\$[\d,]+ for .* \(azure:forecast\)$/);
@@ -74,7 +75,8 @@ test('the demo HTML report in chromium: no console errors, every section, the fo
     assert.ok(Math.abs(money(all[2]) - clouds.reduce((s, r) => s + money(r[2]), 0)) <= clouds.length, 'all clouds = sum of the rows (whole dollars)');
 
     // Nothing overflows the window sideways.
-    const overflow = await page.evaluate(() => document.documentElement.scrollWidth - document.documentElement.clientWidth);
+    // (A string, so the test needs no DOM types: it runs in the page.)
+    const overflow = await page.evaluate('document.documentElement.scrollWidth - document.documentElement.clientWidth') as number;
     assert.ok(overflow <= 0, `${overflow} px of horizontal scroll`);
 
     const shot = path.join(outDir, 'report.png');
