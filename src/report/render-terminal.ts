@@ -88,7 +88,9 @@ export function renderTerminal(report: Report, options: { paint?: Paint; topN?: 
       ['  ', 'to date', 'forecast', '90 % interval'],
       ...[...report.forecast.total, ...report.forecast.byProvider].map(f => ['  ' + (f.key === 'all clouds' ? 'all clouds' : cloudLabel(f.key)),
         formatMoney(f.actualToDate, f.currency), formatMoney(f.mean, f.currency), `${formatMoney(f.low, f.currency)} – ${formatMoney(f.high, f.currency)}`]),
-    ], [1, 2, 3]), '');
+    ], [1, 2, 3]));
+    if (report.forecast.total.length > 0) out.push(paint('  all clouds = the sum of the clouds below (each forecast on its own level and weekly pattern)', 'dim'));
+    out.push('');
   }
 
   if (report.prices.length > 0) {

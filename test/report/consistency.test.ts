@@ -37,6 +37,7 @@ test('the all-clouds forecast is the sum of the per-cloud forecasts, and says so
   assert.equal(total.actualToDate, sum(f => f.actualToDate));
   assert.match(total.method, /sum of the 3 per-cloud forecasts/);
   assert.match(renderMarkdown(r), /sum of the 3 per-cloud forecasts/);
+  assert.match(renderTerminal(r), /all clouds = the sum of the clouds below/);
 });
 
 test('the clouds\' own forecasts are keyed like the rows, rounded to cents, and fill the HTML column', () => {
