@@ -20,6 +20,7 @@ import { recommendWorkload } from './recommend/index.ts';
 import { SNAPSHOT_SCHEMA_VERSION, sortPrices, type Snapshot, type SourceStatus } from './snapshot/index.ts';
 import { saneProfiles } from './snapshot/sanity.ts';
 import { redact } from './deliver/redact.ts';
+import { plural } from './core/text.ts';
 
 const projectRoot = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..');
 
@@ -95,7 +96,7 @@ export async function collect(options: CollectOptions = {}): Promise<{ snapshot:
       try {
         const result = await collectUsage(cluster, window, { quiet: options.quiet, onProgress: options.onProgress });
         profiles.push(...result.profiles);
-        sources.push({ source: `prometheus:${cluster.name}`, ok: true, detail: `${result.profiles.length} workloads, ${result.queries} queries` });
+        sources.push({ source: `prometheus:${cluster.name}`, ok: true, detail: `${plural(result.profiles.length, 'workload')}, ${plural(result.queries, 'query', 'queries')}` });
         for (const w of result.warnings) log(`warning: ${cluster.name}: ${w}`);
       } catch (err) {
         // The hint (what to check) travels with the message: the run goes on to the next cluster.

@@ -5,7 +5,8 @@ import { appendFileSync, writeFileSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { InputError, UserError } from '../core/errors.ts';
-import { failedSourcesError, type Plan } from '../core/plan.ts';
+import { failedSourcesError, monthlyTotalText, type Plan } from '../core/plan.ts';
+import { plural } from '../core/text.ts';
 import { buildPlan, pullRequestBodies } from '../cli/commands/plan.ts';
 import { recommendationTable } from '../cli/render-plan.ts';
 import { formatMoney } from '../core/money.ts';
@@ -58,6 +59,7 @@ export function annotate(err: unknown): string {
 }
 
 export function jobSummary(plan: Plan, prUrls: string[]): string {
+  const edited = new Set(plan.edits.flatMap(e => e.recommendations));
   const rows = plan.recommendations.filter(r => r.status === 'ok').map(r => {
     const c = r.containers.map(x => x.container).join(', ');
     const cost = r.cost ? formatMoney(r.cost.monthly, r.cost.currency) : 'not priced';
@@ -66,7 +68,7 @@ export function jobSummary(plan: Plan, prUrls: string[]): string {
   return [
     '## rightsizer',
     '',
-    `**${formatMoney(plan.totals.monthly, plan.totals.currency)}/month** across ${plan.totals.workloads} workloads (${plan.totals.clouds.join(', ') || 'no clouds'}), realised when nodes scale down.`,
+    `**${monthlyTotalText(plan.totals, plan.recommendations.filter(r => edited.has(r.id)))}** across ${plural(plan.totals.workloads, 'workload')} (${plan.totals.clouds.join(', ') || 'no clouds'}), realised when nodes scale down.`,
     '',
     '| workload | containers | monthly Δ | confidence | policy |',
     '|---|---|---|---|---|',

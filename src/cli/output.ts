@@ -32,3 +32,36 @@ export function errorLine(err: unknown, debug: boolean): string {
 export function formatJson(value: unknown): string {
   return `${JSON.stringify(value, null, 2)}\n`;
 }
+
+/** A unified diff coloured like git's: headers bold, hunks cyan, removals red, additions green. */
+export function colorDiff(diff: string, enabled: boolean): string {
+  if (!enabled) return diff;
+  return diff.split('\n').map(line => {
+    if (/^(diff --git|--- |\+\+\+ )/.test(line)) return paint(line, 'bold', true);
+    if (line.startsWith('@@')) return paint(line, 'cyan', true);
+    if (line.startsWith('-')) return paint(line, 'red', true);
+    if (line.startsWith('+')) return paint(line, 'green', true);
+    return line;
+  }).join('\n');
+}
+
+/** The same data as formatJson, as YAML (block style, no line folding). */
+export async function formatYaml(value: unknown): Promise<string> {
+  const { stringify } = await import('yaml');
+  return stringify(value, { lineWidth: 0, aliasDuplicateObjects: false });
+}
+
+/**
+ * RFC 4180 CSV with a header row: fields quoted when they hold a comma, quote or line break.
+ * Text that a spreadsheet would run as a formula (`=`, `+`, `@`, or `-` not starting a number) is
+ * prefixed with `'`, since names and notes come from data.
+ */
+export function formatCsv(header: string[], rows: Array<Array<string | number | undefined>>): string {
+  const cell = (v: string | number | undefined): string => {
+    if (v === undefined) return '';
+    if (typeof v === 'number') return Number.isFinite(v) ? String(v) : '';
+    const safe = /^[=+@\t\r]/.test(v) || (/^-/.test(v) && !/^-?\d+(\.\d+)?$/.test(v)) ? `'${v}` : v;
+    return /[",\r\n]/.test(safe) ? `"${safe.replace(/"/g, '""')}"` : safe;
+  };
+  return [header, ...rows].map(r => r.map(cell).join(',')).join('\r\n') + '\r\n';
+}

@@ -1,49 +1,38 @@
 // How a plan looks on a terminal: a table of recommendations, the diff of the files it would
 // change, and the pull request body it would open.
 
-import type { Plan } from '../core/plan.ts';
-import type { Change, ContainerRecommendation, Recommendation } from '../core/types.ts';
-import { describeBytes, formatCpu } from '../core/quantity.ts';
+import { monthlyTotalText, type Plan } from '../core/plan.ts';
+import type { Recommendation } from '../core/types.ts';
+import { settingChanges } from '../core/changes.ts';
 import { unifiedDiff } from '../core/unified-diff.ts';
-import { paint } from './output.ts';
+import { formatCsv, paint } from './output.ts';
 import { formatMoney } from '../core/money.ts';
+import { plural } from '../core/text.ts';
 
-const cpuText = (v: number | undefined) => (v === undefined ? '—' : formatCpu(v));
-const memText = (v: number | undefined) => (v === undefined ? '—' : describeBytes(v));
-const numText = (v: number | undefined) => (v === undefined ? '—' : String(v));
+interface Row { workload: string; setting: string; change: string; monthly: string; confidence: string; verdict: string }
 
-function changeText(c: Change | undefined, fmt: (v: number | undefined) => string): string {
-  if (!c) return '';
-  return `${fmt(c.from)} → ${fmt(c.to)}`;
-}
-
-
-interface Row { workload: string; container: string; cpu: string; memory: string; gpu: string; replicas: string; monthly: string; confidence: string; verdict: string }
-
+/** One row per setting that changes, written as the PR body and the files write it (core/changes.ts). */
 function rowsOf(rec: Recommendation): Row[] {
   const workload = rec.id;   // the canonical workload id (cluster/namespace/Kind/name), as everywhere
   const monthly = rec.cost ? formatMoney(rec.cost.monthly, rec.cost.currency) : 'not priced';
   const verdict = rec.policy ? rec.policy.verdict + (rec.policy.reportOnly ? ' (report only)' : '') : '';
-  const replicas = rec.replicas ? changeText(rec.replicas, numText)
-    : rec.hpa ? Object.entries(rec.hpa).filter(([, c]) => c).map(([k, c]) => `${k} ${changeText(c, numText)}`).join(', ') : '';
   if (rec.status === 'insufficient-data') {
-    return [{ workload, container: '', cpu: '', memory: '', gpu: '', replicas: '', monthly: '', confidence: rec.confidence, verdict: `insufficient data: ${rec.evidence.notes[0] ?? ''}` }];
+    return [{ workload, setting: '', change: '', monthly: '', confidence: rec.confidence, verdict: `insufficient data: ${rec.evidence.notes[0] ?? ''}` }];
   }
-  const containers: ContainerRecommendation[] = rec.containers.length ? rec.containers : [{ container: '', evidence: { windowSeconds: 0, samples: 0, coverage: 0, confidence: rec.confidence } }];
-  return containers.map((c, i) => ({
+  const many = rec.containers.length > 1;
+  const changes = settingChanges(rec);
+  const settings = changes.length ? changes : [{ kind: 'replicas' as const, setting: '', change: '' }];
+  return settings.map((c, i) => ({
     workload: i === 0 ? workload : '',
-    container: c.container,
-    cpu: [changeText(c.cpuRequest, cpuText), c.cpuLimit ? `limit ${changeText(c.cpuLimit, cpuText)}` : ''].filter(Boolean).join(', '),
-    memory: [changeText(c.memoryRequest, memText), c.memoryLimit && c.memoryLimit.to !== c.memoryRequest?.to ? `limit ${changeText(c.memoryLimit, memText)}` : ''].filter(Boolean).join(', '),
-    gpu: changeText(c.gpuRequest ?? c.gpuLimit, numText),
-    replicas: i === 0 ? replicas : '',
+    setting: `${c.container && many ? `${c.container} ` : ''}${c.setting}`,
+    change: c.change,
     monthly: i === 0 ? monthly : '',
     confidence: i === 0 ? rec.confidence : '',
     verdict: i === 0 ? verdict : '',
   }));
 }
 
-const HEADERS: Row = { workload: 'WORKLOAD', container: 'CONTAINER', cpu: 'CPU REQUEST', memory: 'MEMORY', gpu: 'GPU', replicas: 'REPLICAS / HPA', monthly: 'MONTHLY Δ', confidence: 'CONFIDENCE', verdict: 'POLICY' };
+const HEADERS: Row = { workload: 'WORKLOAD', setting: 'SETTING', change: 'CHANGE', monthly: 'MONTHLY Δ', confidence: 'CONFIDENCE', verdict: 'POLICY' };
 
 export function recommendationTable(plan: Plan, color: boolean): string {
   const recs = plan.recommendations.filter(r => r.status !== 'no-change');
@@ -58,10 +47,22 @@ export function recommendationTable(plan: Plan, color: boolean): string {
     const text = line(r);
     return r.monthly.startsWith('−') ? text.replace(r.monthly, paint(r.monthly, 'green', color)) : text;
   });
-  const total = formatMoney(plan.totals.monthly, plan.totals.currency);
+  const edited = new Set(plan.edits.flatMap(e => e.recommendations));
+  const total = monthlyTotalText(plan.totals, plan.recommendations.filter(r => edited.has(r.id)));
+  const unpricedWhy = total === 'not priced' ? ' (no unit price for these clusters: was the billing shard merged?)' : ' (realised when nodes scale down)';
   return failed + [paint(line(HEADERS), 'bold', color), ...body, '',
-    `${plan.totals.workloads} workloads to change across ${plan.totals.clouds.join(', ') || 'no clouds'}: ${paint(`${total}/month`, 'bold', color)} (realised when nodes scale down).`,
+    `${plural(plan.totals.workloads, 'workload')} to change across ${plan.totals.clouds.join(', ') || 'no clouds'}: ${paint(total, 'bold', color)}${unpricedWhy}.`,
   ].join('\n') + '\n';
+}
+
+/** The plan as CSV: one row per setting that changes (the table's rows, with raw numbers). */
+export function planCsv(plan: Plan): string {
+  const edited = new Set(plan.edits.flatMap(e => e.recommendations));
+  const rows = plan.recommendations.filter(r => r.status === 'ok').flatMap(rec => settingChanges(rec).map(c => [
+    rec.id, rec.ref.cluster, rec.ref.namespace, rec.ref.kind, rec.ref.name, c.container ?? '', c.setting, c.change,
+    rec.cost?.monthly, rec.cost?.currency, rec.confidence, rec.policy?.verdict ?? '', edited.has(rec.id) ? 'yes' : 'no',
+  ]));
+  return formatCsv(['workload', 'cluster', 'namespace', 'kind', 'name', 'container', 'setting', 'change', 'monthly_delta', 'currency', 'confidence', 'policy', 'in_pull_request'], rows);
 }
 
 export function unplacedText(plan: Plan): string {

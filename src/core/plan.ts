@@ -3,6 +3,8 @@
 // produce the same plan byte for byte.
 
 import type { Edit, Recommendation, Unplaced, UnitPrice } from './types.ts';
+import { formatMoney } from './money.ts';
+import { plural } from './text.ts';
 
 export const PLAN_SCHEMA_VERSION = 1;
 
@@ -34,6 +36,17 @@ export interface Plan {
 export interface FailedSource {
   source: string;
   error: string;
+}
+
+/**
+ * The monthly total of some recommendations as people read it: `−$1,370.03/month`, with the
+ * workloads that have no price counted, and `not priced` (never `$0.00`) when none has one.
+ */
+export function monthlyTotalText(totals: PlanTotals, recs: Recommendation[]): string {
+  const priced = recs.filter(r => r.cost).length;
+  if (recs.length > 0 && priced === 0) return 'not priced';
+  const money = `${formatMoney(totals.monthly, totals.currency)}/month`;
+  return priced < recs.length ? `${money} (${plural(recs.length - priced, 'workload')} not priced)` : money;
 }
 
 /** One line per failed source, for the end of a run. */

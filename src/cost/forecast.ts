@@ -163,6 +163,32 @@ export function forecastMonthEnd(series: DailySeries, asOf: string, options: For
   };
 }
 
+/**
+ * The forecast of several series together (all clouds), as the sum of their own forecasts, so the
+ * total always equals the rows under it. Each part keeps its own level changes and weekly pattern;
+ * forecasting the summed series instead lets one cloud's level shift move the others' baseline.
+ * The band adds the parts' bands: it assumes their errors move together, which is the cautious
+ * (wider) choice. Undefined when the parts are empty or not of one month and currency.
+ */
+export function combineForecasts(parts: MonthForecast[]): MonthForecast | undefined {
+  if (parts.length === 0) return undefined;
+  const [first] = parts;
+  if (parts.some(p => p.currency !== first.currency || p.monthStart !== first.monthStart)) return undefined;
+  const sum = (pick: (f: MonthForecast) => number) => round2(parts.reduce((s, f) => s + pick(f), 0));
+  return {
+    mean: sum(f => f.mean),
+    low: sum(f => f.low),
+    high: sum(f => f.high),
+    currency: first.currency,
+    monthStart: first.monthStart,
+    monthEnd: first.monthEnd,
+    actualToDate: sum(f => f.actualToDate),
+    daysWithData: Math.max(...parts.map(f => f.daysWithData)),
+    daysForecast: Math.max(...parts.map(f => f.daysForecast)),
+    method: `the sum of the ${parts.length} per-cloud forecasts below (each with its own level and weekly pattern); the band adds theirs`,
+  };
+}
+
 /** Day-by-day sum of series in one currency (same dates), e.g. all clouds together. */
 export function sumSeries(series: DailySeries[], key: string): DailySeries | undefined {
   if (series.length === 0) return undefined;

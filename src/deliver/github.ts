@@ -351,24 +351,37 @@ export interface BodyMarker {
   digest: string;
   /** sha256 of the title and body text the bot last wrote; tells a human edit from the bot's. */
   written?: string;
+  /** The PR's Slack message, so a later run edits it instead of posting again. */
+  slack?: { channel: string; ts: string };
 }
 
-const MARKER = /<!-- rightsizer:group=(\S+) digest=([0-9a-f]{64})(?: written=([0-9a-f]{64}))? -->/;
+const MARKER = /<!-- rightsizer:group=(\S+) digest=([0-9a-f]{64})(?: written=([0-9a-f]{64}))?(?: slack=([A-Za-z0-9_-]+)\/([0-9.]+))? -->/;
 
 export function sha256(text: string): string {
   return createHash('sha256').update(text, 'utf8').digest('hex');
 }
 
+function markerLine(m: BodyMarker): string {
+  return `<!-- rightsizer:group=${encodeURIComponent(m.group)} digest=${m.digest}${m.written ? ` written=${m.written}` : ''}${m.slack ? ` slack=${m.slack.channel}/${m.slack.ts}` : ''} -->`;
+}
+
 /** The text a PR body carries: the rendered body, then the marker on its own last line. */
-export function bodyWithMarker(body: string, title: string, group: string, digest: string): string {
+export function bodyWithMarker(body: string, title: string, group: string, digest: string, slack?: BodyMarker['slack']): string {
   const written = sha256(`${title}\n${body.trimEnd()}`);
-  return `${body.trimEnd()}\n\n<!-- rightsizer:group=${encodeURIComponent(group)} digest=${digest} written=${written} -->\n`;
+  return `${body.trimEnd()}\n\n${markerLine({ group, digest, written, ...(slack ? { slack } : {}) })}\n`;
 }
 
 export function readMarker(body: string): BodyMarker | undefined {
   const m = MARKER.exec(body);
   if (!m) return undefined;
-  return { group: decodeURIComponent(m[1]), digest: m[2], ...(m[3] ? { written: m[3] } : {}) };
+  return { group: decodeURIComponent(m[1]), digest: m[2], ...(m[3] ? { written: m[3] } : {}), ...(m[4] && m[5] ? { slack: { channel: m[4], ts: m[5] } } : {}) };
+}
+
+/** The same body with the Slack message recorded in its marker; nothing else changes (a person's edits stay). */
+export function bodyWithSlackRef(body: string, slack: { channel: string; ts: string }): string | undefined {
+  const marker = readMarker(body);
+  if (!marker || !/^[A-Za-z0-9_-]+$/.test(slack.channel) || !/^[0-9.]+$/.test(slack.ts)) return undefined;
+  return body.replace(MARKER, markerLine({ ...marker, slack }));
 }
 
 /** The body without the marker line, as the bot wrote it (to tell whether a human edited it). */

@@ -8,6 +8,7 @@
 // and both groups get a note saying so.
 
 import { formatMoney } from '../core/money.ts';
+import { plural } from '../core/text.ts';
 import type { Plan, PlanTotals } from '../core/plan.ts';
 import type { Edit, Recommendation, Unplaced } from '../core/types.ts';
 import type { PullRequestGroup } from './types.ts';
@@ -121,7 +122,6 @@ export function branchName(branchPrefix: string, groupBy: GroupBy, key: string):
 // ---------------------------------------------------------------------------
 // Money and titles.
 
-const plural = (n: number, word: string) => `${n} ${word}${n === 1 ? '' : 's'}`;
 
 /**
  * `rightsizer: rightsize 5 workloads (−$1,234/month)`; for a group other than the whole

@@ -13,13 +13,13 @@ import { needsAttention } from '../recommend/attention.ts';
 import type { Confidence } from '../core/types.ts';
 import { unifiedDiff } from '../core/unified-diff.ts';
 import { DEFAULT_BOT_IDENTITY, GitRepo, type CommitInfo, type GitIdentity } from './git.ts';
-import { bodyWithMarker, bodyWithoutMarker, editedByHuman, GitHubRepo, readMarker, sha256, type GitHubTimings, type PullSummary } from './github.ts';
+import { bodyWithMarker, bodyWithoutMarker, bodyWithSlackRef, editedByHuman, GitHubRepo, readMarker, sha256, type GitHubTimings, type PullSummary } from './github.ts';
 import { notUtf8 } from '../gitops/repo-files.ts';
 import { groupPlan, sanitiseBranchPrefix } from './group.ts';
 import { renderPullRequestBody } from './pr-body.ts';
 import { redactor, type Redactor } from './redact.ts';
 import { checkScope } from './scope.ts';
-import { notifySlack, type SlackState } from './slack.ts';
+import { memorySlackState, notifySlack, slackMessage, slackStateKey, type SlackMessage, type SlackState } from './slack.ts';
 import type { PullRequestGroup } from './types.ts';
 
 export interface DeliverOptions {
@@ -43,7 +43,20 @@ export interface DeliverOptions {
   fetch?: typeof fetch;
 }
 
-export type DeliveryAction = 'created' | 'updated' | 'unchanged' | 'skipped';
+/** What happened, or in a dry run what would happen (`would create`, `would update`). */
+export type DeliveryAction = 'created' | 'updated' | 'unchanged' | 'skipped' | 'would create' | 'would update';
+
+/** In a dry run: exactly what would be pushed and posted. */
+export interface DeliveryPreview {
+  /** Unified diff of the commit that would be pushed; empty when the branch already holds it. */
+  diff: string;
+  title: string;
+  /** The PR body as it would be written, hidden marker included. */
+  body: string;
+  draft: boolean;
+  /** The Slack message that would be posted (or edited), when Slack is configured. */
+  slack?: SlackMessage;
+}
 
 export interface DeliveredPullRequest {
   group: string;
@@ -52,6 +65,7 @@ export interface DeliveredPullRequest {
   number?: number;
   url?: string;
   reason?: string;
+  preview?: DeliveryPreview;
 }
 
 export interface DeliveryResult {
@@ -256,15 +270,18 @@ async function deliver(plan: Plan, options: DeliverOptions, redactor: Redactor, 
     }
 
     const title = redactor.redact(group.title);
-    const body = bodyWithMarker(redactor.redact(renderPullRequestBody(group, plan)), title, group.key, digest);
+    // The marker carries the PR's Slack message forward, so the next run edits it in place.
+    const body = bodyWithMarker(redactor.redact(renderPullRequestBody(group, plan)), title, group.key, digest, open ? readMarker(open.body)?.slack : undefined);
 
     if (dryRun) {
-      const diff = Object.keys(files).map(p => unifiedDiff(p, before[p], files[p])).join('');
-      log(needPush ? `would push one commit to ${group.branch} on top of ${options.baseBranch} (${baseSha.slice(0, 12)}):\n${diff}` : `${group.branch} already holds this change: nothing to push`);
-      const verb = open ? `would update pull request #${open.number}` : `would open a pull request from ${group.branch} into ${options.baseBranch}`;
-      log(`${verb}: ${title}${isDraft(group, cfg.draftBelowConfidence) && !open ? ' (draft)' : ''}\n\n${body}`);
-      if (options.slack) log(`would tell Slack the pull request was ${open ? 'updated' : 'opened'}`);
-      entry(open ? (needPush ? 'updated' : 'unchanged') : 'created', { ...(open ? { number: open.number, url: open.url } : {}), reason: 'dry run: nothing was pushed or posted' });
+      // Nothing is pushed or posted: the caller prints the preview (stdout), progress stays in the log.
+      const diff = needPush ? Object.keys(files).map(p => unifiedDiff(p, before[p], files[p])).join('') : '';
+      const draft = isDraft(group, cfg.draftBelowConfidence) && !open;
+      const slack = options.slack
+        ? slackMessage({ action: open ? 'updated' : 'opened', group, pr: { number: open?.number ?? 'new', url: open?.url ?? `(the new pull request from ${group.branch})`, title }, attention: needsAttention(plan.recommendations) })
+        : undefined;
+      const action: DeliveryAction = open ? (needPush ? 'would update' : 'unchanged') : 'would create';
+      entry(action, { ...(open ? { number: open.number, url: open.url } : {}), reason: 'dry run: nothing was pushed or posted', preview: { diff, title, body, draft, ...(slack ? { slack } : {}) } });
       continue;
     }
     const gh = github!;
@@ -326,7 +343,16 @@ async function deliver(plan: Plan, options: DeliverOptions, redactor: Redactor, 
     // 7. Slack: a notification, never a reason to fail the run.
     if (options.slack && (action! === 'created' || action! === 'updated')) {
       try {
-        const r = await notifySlack({ action: action! === 'created' ? 'opened' : 'updated', group, pr: { number: pull!.number, url: pull!.url, title: pull!.title || title }, attention: needsAttention(plan.recommendations) }, options.slack, { log, state: options.slackState, ...(options.fetch ? { fetch: options.fetch } : {}) });
+        const event = { action: action! === 'created' ? 'opened' as const : 'updated' as const, group, pr: { number: pull!.number, url: pull!.url, title: pull!.title || title }, attention: needsAttention(plan.recommendations) };
+        // Unless the caller keeps the Slack state, it lives in the PR body's hidden marker.
+        const known = readMarker(pull!.body ?? '')?.slack;
+        const state = options.slackState ?? memorySlackState(known ? { [slackStateKey(event)]: known } : {});
+        const r = await notifySlack(event, options.slack, { log, state, ...(options.fetch ? { fetch: options.fetch } : {}) });
+        const now = options.slackState ? undefined : state.get(slackStateKey(event));
+        if (now && (now.channel !== known?.channel || now.ts !== known?.ts)) {
+          const withRef = bodyWithSlackRef(pull!.body ?? '', now);
+          if (withRef) await gh.updatePull(pull!.number, { body: withRef });
+        }
         result.slack.push(r.error === undefined ? { ok: r.ok } : { ok: r.ok, error: redactor.redact(r.error) });
       } catch (err) {
         result.slack.push({ ok: false, error: redactor.redact(err instanceof Error ? err.message : String(err)) });

@@ -1,44 +1,56 @@
-// Mermaid `xychart-beta` charts of usage against old and new requests, for the PR body.
-// GitHub renders ```mermaid blocks. xychart-beta draws several bar series on top of each other
-// (no legend, no side-by-side bars), so the old request is drawn first (behind), the new
-// request in front, and usage as a line; a legend line under each chart says which is which.
+// Mermaid `xychart-beta` charts of the new requests against usage, for the PR body.
+//
+// xychart-beta has no legend and no side-by-side bars: bar series are drawn on top of each
+// other at the same x, and a line joins all its points. So that a chart never misleads:
+// - Like with like: every container is drawn as a share of its own request today (100 %), so
+//   a 71m sidecar and an 8-core server sit on one scale and a cut reads as a short bar.
+// - The only line is the constant 100 % of today's request; usage is a bar, never a line that
+//   would join unrelated workloads.
+// - No bar hides another: within a chart the larger series is drawn first (behind). Points
+//   where usage is above the new request (rare) go to a chart of their own, drawn the other way.
+// - Labels do not run together: at most POINTS_PER_CHART points per chart, each label at most
+//   LABEL_MAX characters (the container name, or `workload/container` shortened).
 
 import type { Recommendation } from '../core/types.ts';
 
 export interface ChartPoint {
   label: string;
-  old: number;
+  /** New request, % of today's. */
   new: number;
+  /** Usage (CPU at the recommendation percentile, memory at its peak), % of today's request. */
   usage: number;
 }
 
-/** Containers per chart: beyond this the x-axis labels overlap. */
-export const POINTS_PER_CHART = 8;
+/** Points per chart: six labels of LABEL_MAX characters fit the chart's default 700 px width. */
+export const POINTS_PER_CHART = 6;
+/** Characters per x-axis label (~7 px each at Mermaid's default font, ~110 px per point). */
+export const LABEL_MAX = 14;
 
 /** Labels go inside double quotes; Mermaid has no escape for them, so drop what could break out. */
 function label(text: string): string {
-  const clean = text.replace(/["\\\n\r`]/g, '').trim();
-  return clean.length > 24 ? `${clean.slice(0, 23)}…` : clean;
+  const clean = text.replace(/["\\\n\r`\[\],]/g, '').trim();
+  return clean.length > LABEL_MAX ? `${clean.slice(0, LABEL_MAX - 1)}…` : clean;
 }
 
-/** Short numbers keep the chart source small and stable: at most 3 decimals, no exponent. */
+/** Short numbers keep the chart source small and stable: whole percent, no exponent. */
 function num(v: number): string {
   if (!Number.isFinite(v)) return '0';
-  return String(Math.round(v * 1000) / 1000);
+  return String(Math.round(v));
 }
 
-function chart(title: string, unit: string, points: ChartPoint[]): string {
-  const top = Math.max(1, ...points.flatMap(p => [p.old, p.new, p.usage]));
-  const ceiling = Number((top * 1.1).toPrecision(2));
+function chart(title: string, points: ChartPoint[], usageInFront: boolean): string {
+  const top = Math.max(100, ...points.flatMap(p => [p.new, p.usage]));
+  const ceiling = Math.ceil((top * 1.1) / 10) * 10;
+  const newBar = `    bar [${points.map(p => num(p.new)).join(', ')}]`;
+  const usageBar = `    bar [${points.map(p => num(p.usage)).join(', ')}]`;
   return [
     '```mermaid',
     'xychart-beta',
     `    title "${title.replace(/["\\\n\r`]/g, '')}"`,
     `    x-axis [${points.map(p => `"${label(p.label)}"`).join(', ')}]`,
-    `    y-axis "${unit}" 0 --> ${num(ceiling)}`,
-    `    bar [${points.map(p => num(p.old)).join(', ')}]`,
-    `    bar [${points.map(p => num(p.new)).join(', ')}]`,
-    `    line [${points.map(p => num(p.usage)).join(', ')}]`,
+    `    y-axis "% of today's request" 0 --> ${ceiling}`,
+    ...(usageInFront ? [newBar, usageBar] : [usageBar, newBar]),
+    `    line [${points.map(() => '100').join(', ')}]`,
     '```',
   ].join('\n');
 }
@@ -49,47 +61,55 @@ function chunks<T>(items: T[], size: number): T[][] {
   return out;
 }
 
-function pointLabel(rec: Recommendation, container: string, many: boolean): string {
-  return many ? `${rec.ref.name}/${container}` : container;
+/** Container names when they are unique across the charted workloads, else `workload/container`. */
+function labeller(recs: Recommendation[]): (rec: Recommendation, container: string) => string {
+  const names = recs.flatMap(r => r.containers.map(c => c.container));
+  const unique = new Set(names).size === names.length;
+  return (rec, container) => (unique ? container : `${rec.ref.name}/${container}`);
 }
 
-/** CPU points in millicores: percentile usage vs old and new request. */
+const pct = (value: number, today: number) => (today > 0 ? (value / today) * 100 : 0);
+
+/** CPU: new request and usage at the recommendation percentile, as % of today's request. */
 export function cpuPoints(recs: Recommendation[]): ChartPoint[] {
-  const many = recs.length > 1;
+  const name = labeller(recs);
   return recs.flatMap(rec => rec.containers.flatMap(c => {
     const e = c.evidence.cpu;
-    if (!e || c.cpuRequest?.from === undefined || c.cpuRequest.to === undefined) return [];
-    return [{ label: pointLabel(rec, c.container, many), old: c.cpuRequest.from * 1000, new: c.cpuRequest.to * 1000, usage: e.value * 1000 }];
+    const from = c.cpuRequest?.from, to = c.cpuRequest?.to;
+    if (!e || from === undefined || to === undefined || !(from > 0) || from === to) return [];
+    return [{ label: name(rec, c.container), new: pct(to, from), usage: pct(e.value, from) }];
   }));
 }
 
-/** Memory points in MiB: peak working set vs old and new request. */
+/** Memory: new request and peak working set, as % of today's request. */
 export function memoryPoints(recs: Recommendation[]): ChartPoint[] {
-  const many = recs.length > 1;
-  const mib = (b: number) => b / 2 ** 20;
+  const name = labeller(recs);
   return recs.flatMap(rec => rec.containers.flatMap(c => {
     const e = c.evidence.memory;
-    if (!e || c.memoryRequest?.from === undefined || c.memoryRequest.to === undefined) return [];
-    return [{ label: pointLabel(rec, c.container, many), old: mib(c.memoryRequest.from), new: mib(c.memoryRequest.to), usage: mib(e.peak) }];
+    const from = c.memoryRequest?.from, to = c.memoryRequest?.to;
+    if (!e || from === undefined || to === undefined || !(from > 0) || from === to) return [];
+    return [{ label: name(rec, c.container), new: pct(to, from), usage: pct(e.peak, from) }];
   }));
+}
+
+function charts(what: string, points: ChartPoint[]): string[] {
+  const below = points.filter(p => p.usage <= p.new);
+  const above = points.filter(p => p.usage > p.new);
+  const out: string[] = [];
+  for (const [list, usageInFront, note] of [[below, true, ''], [above, false, ', usage above the new request']] as const) {
+    const parts = chunks(list, POINTS_PER_CHART);
+    parts.forEach((part, i) => {
+      const n = parts.length > 1 ? ` (${i + 1}/${parts.length})` : '';
+      out.push(chart(`${what}: new request and usage, % of today's request${note}${n}`, part, usageInFront));
+    });
+  }
+  return out;
 }
 
 /** The charts section body (without heading); empty when no container has the numbers to plot. */
 export function usageCharts(recs: Recommendation[]): string {
-  const cpu = cpuPoints(recs);
-  const memory = memoryPoints(recs);
-  const parts: string[] = [];
-  const cpuChunks = chunks(cpu, POINTS_PER_CHART);
-  cpuChunks.forEach((points, i) => {
-    const part = cpuChunks.length > 1 ? ` (${i + 1}/${cpuChunks.length})` : '';
-    parts.push(chart(`CPU request vs usage, millicores${part}`, 'millicores', points));
-  });
-  const memChunks = chunks(memory, POINTS_PER_CHART);
-  memChunks.forEach((points, i) => {
-    const part = memChunks.length > 1 ? ` (${i + 1}/${memChunks.length})` : '';
-    parts.push(chart(`Memory request vs peak usage, MiB${part}`, 'MiB', points));
-  });
+  const parts = [...charts('CPU', cpuPoints(recs)), ...charts('Memory', memoryPoints(recs))];
   if (parts.length === 0) return '';
-  parts.push('Back bar: old request · front bar: new request · line: usage (CPU at the recommendation percentile, memory at its peak).');
+  parts.push('Bars: the new request and the usage it is sized from (CPU at the recommendation percentile, memory at its peak), the wider bar behind · line: today\'s request (100 %).');
   return parts.join('\n\n');
 }

@@ -12,10 +12,11 @@
 // saving and every workload's name are always kept.
 
 import type { Plan } from '../core/plan.ts';
-import { describeBytes, formatCpu, formatMemory } from '../core/quantity.ts';
-import type { Change, ContainerRecommendation, Evidence, Recommendation, Unplaced } from '../core/types.ts';
+import { containerChanges, settingChanges, settingLine, workloadChanges, type SettingChange } from '../core/changes.ts';
+import type { ContainerRecommendation, Evidence, Recommendation, Unplaced } from '../core/types.ts';
 import { VERSION } from '../core/version.ts';
 import { formatMoney } from '../core/money.ts';
+import { plural } from '../core/text.ts';
 import type { PlannedGroup } from './group.ts';
 import { usageCharts } from './mermaid.ts';
 import { SAVINGS_CAVEAT } from '../cost/savings.ts';
@@ -47,19 +48,6 @@ export function workloadName(rec: Recommendation): string {
   return `${rec.ref.cluster}/${rec.ref.namespace}/${rec.ref.name}`;
 }
 
-export const cpuText = (v: number) => formatCpu(v);
-export const memText = (v: number) => formatMemory(v);
-export const countText = (v: number) => String(v);
-const pctText = (v: number) => `${v}%`;
-
-/** `1 → 250m`; only the new value when it did not change; `—` for a missing side. */
-export function changeText(c: Change | undefined, fmt: (v: number) => string): string {
-  if (!c || (c.from === undefined && c.to === undefined)) return '';
-  const from = c.from === undefined ? '—' : fmt(c.from);
-  const to = c.to === undefined ? '—' : fmt(c.to);
-  return from === to ? to : `${from} → ${to}`;
-}
-
 function percent(fraction: number, signed = false): string {
   const v = Math.round(fraction * 1000) / 10;
   return `${signed && v > 0 ? '+' : ''}${v}%`;
@@ -77,36 +65,8 @@ function duration(seconds: number): string {
   return `${Math.round(seconds / 60)} minutes`;
 }
 
-function thousands(n: number): string {
-  return String(Math.round(n)).replace(/\B(?=(\d{3})+(?!\d))/g, ',');
-}
-
-function plural(n: number, word: string): string {
-  return `${thousands(n)} ${word}${n === 1 ? '' : 's'}`;
-}
-
 function monthlyText(rec: Recommendation): string {
   return rec.cost ? formatMoney(rec.cost.monthly, rec.cost.currency) : 'not priced';
-}
-
-export function replicasText(rec: Recommendation): string {
-  const parts: string[] = [];
-  if (rec.replicas) parts.push(changeText(rec.replicas, countText));
-  const h = rec.hpa;
-  if (h) {
-    if (h.minReplicas) parts.push(`HPA min ${changeText(h.minReplicas, countText)}`);
-    if (h.maxReplicas) parts.push(`HPA max ${changeText(h.maxReplicas, countText)}`);
-    if (h.targetCPUUtilization) parts.push(`HPA CPU target ${changeText(h.targetCPUUtilization, pctText)}`);
-    if (h.targetMemoryUtilization) parts.push(`HPA memory target ${changeText(h.targetMemoryUtilization, pctText)}`);
-  }
-  return parts.filter(Boolean).join(', ');
-}
-
-function gpuText(c: ContainerRecommendation): string {
-  const request = changeText(c.gpuRequest, countText);
-  const limit = changeText(c.gpuLimit, countText);
-  if (request && limit && request !== limit) return `${request} (limit ${limit})`;
-  return request || limit;
 }
 
 // ---------------------------------------------------------------------------
@@ -127,7 +87,7 @@ const LEVELS: Level[] = [
   { charts: true, details: true, perContainer: true, compact: false, namesOnly: false },
   { charts: false, details: true, perContainer: true, compact: false, namesOnly: false, shortened: 'the usage charts are left out' },
   { charts: false, details: false, perContainer: true, compact: false, namesOnly: false, shortened: 'the usage charts and the evidence details are left out' },
-  { charts: false, details: false, perContainer: false, compact: false, namesOnly: false, shortened: 'charts and evidence are left out and containers are summed per workload' },
+  { charts: false, details: false, perContainer: false, compact: false, namesOnly: false, shortened: 'charts and evidence are left out and changes are counted per workload' },
   { charts: false, details: false, perContainer: false, compact: true, namesOnly: false, shortened: 'only each workload\'s monthly change is listed' },
   { charts: false, details: false, perContainer: false, compact: true, namesOnly: true, shortened: 'only the workload names are listed' },
 ];
@@ -137,43 +97,28 @@ function table(header: string[], rows: string[][]): string {
   return [line(header), `|${header.map(() => '---').join('|')}|`, ...rows.map(line)].join('\n');
 }
 
-function containerRows(rec: Recommendation): string[][] {
-  const name = code(workloadName(rec));
-  const containers = rec.containers.length ? rec.containers : [undefined];
-  return containers.map((c, i) => [
-    i === 0 ? name : '',
-    c ? code(c.container) : '',
-    c ? changeText(c.cpuRequest, cpuText) : '',
-    c ? changeText(c.cpuLimit, cpuText) : '',
-    c ? changeText(c.memoryRequest, memText) : '',
-    c ? changeText(c.memoryLimit, memText) : '',
-    c ? gpuText(c) : '',
-    i === 0 ? replicasText(rec) : '',
+/**
+ * The change table fits GitHub's 1012 px content column: five narrow columns, one row per
+ * setting that changes (the workload's name, money and confidence on its first row), so no
+ * column has to hold several numbers and nothing wraps or scrolls.
+ */
+const CHANGE_HEADER = ['Workload', 'Setting', 'Change', 'Monthly Δ', 'Confidence'];
+
+function settingRows(rec: Recommendation): string[][] {
+  const many = rec.containers.length > 1;
+  const changes = settingChanges(rec);
+  const rows = changes.length ? changes : [{ kind: 'replicas', setting: '', change: '' } as SettingChange];
+  return rows.map((s, i) => [
+    i === 0 ? code(workloadName(rec)) : '',
+    `${s.container && many ? `${code(s.container)} ` : ''}${s.setting}`,
+    s.change,
     i === 0 ? monthlyText(rec) : '',
-    c ? c.evidence.confidence : rec.confidence,
+    i === 0 ? rec.confidence : '',
   ]);
 }
 
-/** Sum of one resource over a pod's containers, old and new, when any container changes it. */
-export function podSum(rec: Recommendation, pick: (c: ContainerRecommendation) => Change | undefined): Change | undefined {
-  const changes = rec.containers.map(pick).filter((c): c is Change => c !== undefined);
-  if (changes.length === 0) return undefined;
-  const sum = (side: 'from' | 'to') => changes.every(c => c[side] === undefined) ? undefined : changes.reduce((s, c) => s + (c[side] ?? 0), 0);
-  return { from: sum('from'), to: sum('to') };
-}
-
-function workloadRow(rec: Recommendation): string[] {
-  const gpu = podSum(rec, c => c.gpuRequest ?? c.gpuLimit);
-  return [
-    code(workloadName(rec)),
-    String(rec.containers.length),
-    changeText(podSum(rec, c => c.cpuRequest), cpuText),
-    changeText(podSum(rec, c => c.memoryRequest), memText),
-    changeText(gpu, countText),
-    replicasText(rec),
-    monthlyText(rec),
-    rec.confidence,
-  ];
+function settingCount(rec: Recommendation): string {
+  return plural(settingChanges(rec).length, 'setting');
 }
 
 function changesSection(recs: Recommendation[], level: Level): string {
@@ -184,42 +129,83 @@ function changesSection(recs: Recommendation[], level: Level): string {
     return `### Changes\n\n${table(['Workload', 'Monthly Δ'], recs.map(r => [code(workloadName(r)), monthlyText(r)]))}`;
   }
   if (!level.perContainer) {
-    const rows = recs.map(workloadRow);
-    return `### Changes\n\nRequests are summed over each pod's containers.\n\n${table(['Workload', 'Containers', 'CPU requests', 'Memory requests', 'GPU', 'Replicas / HPA', 'Monthly Δ', 'Confidence'], rows)}`;
+    return `### Changes\n\n${table(['Workload', 'Changes', 'Monthly Δ', 'Confidence'], recs.map(r => [code(workloadName(r)), settingCount(r), monthlyText(r), r.confidence]))}`;
   }
-  const rows = recs.flatMap(containerRows);
-  return `### Changes\n\n${table(['Workload', 'Container', 'CPU request', 'CPU limit', 'Memory request', 'Memory limit', 'GPU', 'Replicas / HPA', 'Monthly Δ', 'Confidence'], rows)}`;
+  return `### Changes\n\n${table(CHANGE_HEADER, recs.flatMap(settingRows))}`;
 }
 
-function containerEvidence(c: ContainerRecommendation): string[] {
+function dataText(e: Evidence): string {
+  return `${plural(e.samples, 'sample')} over ${duration(e.windowSeconds)} (coverage ${percent(e.coverage)})`;
+}
+
+/** The data behind a container's numbers, once: samples (unless shared), class, and why not smaller. */
+function containerDataLine(rec: Recommendation, c: ContainerRecommendation, sharedData: boolean): string {
   const e: Evidence = c.evidence;
-  const lines = [`${plural(e.samples, 'sample')} over ${duration(e.windowSeconds)} (coverage ${percent(e.coverage)})${e.workloadClass ? `, ${e.workloadClass}` : ''}, confidence ${e.confidence}`];
-  if (e.cpu) {
-    const to = c.cpuRequest?.to === undefined ? '' : ` → request ${cpuText(c.cpuRequest.to)}`;
-    lines.push(`CPU: ${percentile(e.cpu.percentile)} usage ${cpuText(e.cpu.value)}, peak ${cpuText(e.cpu.peak)}, margin ${percent(e.cpu.margin, true)}${to}. ${inline(e.cpu.why)}`);
+  const what = classExplanation(rec, c) ?? e.workloadClass;
+  const parts = [[sharedData ? '' : dataText(e), what ? inline(what) : ''].filter(Boolean).join('; ')];
+  if (e.notSmallerBecause?.length) parts.push(`Not smaller because: ${e.notSmallerBecause.map(inline).join('; ')}`);
+  return parts.filter(Boolean).join('. ');
+}
+
+/**
+ * The engine's notes repeat each container's reasons in one sentence ("api: daily-seasonal: …
+ * CPU: … Memory: …"); the class explanation is the only part not in the evidence fields.
+ */
+function classExplanation(rec: Recommendation, c: ContainerRecommendation): string | undefined {
+  const prefix = `${c.container}: `;
+  const note = rec.evidence.notes.find(n => n.startsWith(prefix) && c.evidence.cpu && n.includes(`. CPU: ${c.evidence.cpu.why}`));
+  return note ? note.slice(prefix.length, note.indexOf(`. CPU: ${c.evidence.cpu!.why}`)) : undefined;
+}
+
+/** Notes that say something the evidence lines do not (e.g. a limit raised to the request). */
+function extraNotes(rec: Recommendation): string[] {
+  const whys = rec.containers.flatMap(c => [c.evidence.replicas?.why, c.evidence.hpa?.why, c.evidence.cpu?.why]).filter((w): w is string => Boolean(w));
+  return rec.evidence.notes.filter(n => !whys.some(w => n.includes(w)));
+}
+
+/** One line per number that changes, with the measurement and the reason behind it. */
+function numberLine(rec: Recommendation, c: ContainerRecommendation | undefined, s: SettingChange, many: boolean): string {
+  const e = c?.evidence;
+  const head = settingLine(s, many, code);
+  let why = '';
+  // The engine's reasons already carry the measurements (P95, peak, headroom, OOM kills).
+  if (s.kind === 'cpu' && e?.cpu) why = `${inline(e.cpu.why)}${e.cpu.margin ? `, margin ${percent(e.cpu.margin, true)}` : ''}`;
+  else if (s.kind === 'memory' && e?.memory) why = inline(e.memory.why);
+  else if (s.kind === 'gpu' && e?.gpu) why = `${inline(e.gpu.why)}${e.gpu.powerP95Watts === undefined ? '' : ` (power P95 ${Math.round(e.gpu.powerP95Watts)} W)`}`;
+  else if (s.kind === 'replicas') {
+    const r = rec.containers.map(x => x.evidence.replicas).find(Boolean);
+    if (r) why = inline(r.why);
+  } else if (s.kind === 'hpa') {
+    const h = rec.containers.map(x => x.evidence.hpa).find(Boolean);
+    if (h) why = inline(h.why);
   }
-  if (e.memory) {
-    const to = c.memoryRequest?.to === undefined ? '' : ` → request ${memText(c.memoryRequest.to)}`;
-    lines.push(`Memory: peak ${describeBytes(e.memory.peak)}, headroom ${percent(e.memory.headroom, true)}, volatility ${percent(e.memory.volatility)}, OOM kills ${e.memory.oomKills}${to}. ${inline(e.memory.why)}`);
-  }
-  if (e.gpu) {
-    const power = e.gpu.powerP95Watts === undefined ? '' : `, power P95 ${Math.round(e.gpu.powerP95Watts)} W`;
-    lines.push(`GPU: utilisation P95 ${Math.round(e.gpu.utilisationP95)}%, memory peak ${describeBytes(e.gpu.memoryPeakBytes)}${power}. ${inline(e.gpu.why)}`);
-  }
-  if (e.replicas) lines.push(`Replicas: demand P95 ${Math.round(e.replicas.demandP95Cores * 100) / 100} cores at ${percent(e.replicas.targetUtilisation)} target utilisation. ${inline(e.replicas.why)}`);
-  if (e.hpa) lines.push(`HPA coupling: ${inline(e.hpa.why)}`);
-  if (e.notSmallerBecause?.length) lines.push(`Why not smaller: ${e.notSmallerBecause.map(inline).join('; ')}`);
-  return lines;
+  return why ? `${head}: ${why}` : head;
 }
 
 function workloadEvidence(rec: Recommendation): string {
+  const many = rec.containers.length > 1;
   const lines: string[] = [];
-  lines.push(`- Window: ${duration(rec.evidence.windowSeconds)}${rec.evidence.workloadClass ? ` · class: ${rec.evidence.workloadClass}` : ''} · confidence: ${rec.confidence}`);
-  for (const note of rec.evidence.notes) lines.push(`- ${inline(note)}`);
+  const data = new Set(rec.containers.map(c => dataText(c.evidence)));
+  const sharedData = rec.containers.length > 0 && data.size === 1;
+  if (sharedData && many) lines.push(`- Data: ${[...data][0]} per container`);
   for (const c of rec.containers) {
-    lines.push(`- Container ${code(c.container)}:`);
-    for (const l of containerEvidence(c)) lines.push(`  - ${l}`);
+    lines.push(many ? `- ${code(c.container)}: ${containerDataLine(rec, c, sharedData)}` : `- Data: ${containerDataLine(rec, c, false)}`);
+    // A request and limit moving apart share one reason: given on the first of them.
+    const said = new Set<string>();
+    for (const s of containerChanges(c)) {
+      lines.push(`- ${said.has(s.kind) ? settingLine(s, many, code) : numberLine(rec, c, s, many)}`);
+      said.add(s.kind);
+    }
   }
+  const workload = workloadChanges(rec);
+  // HPA settings share one reason: give it once, on the first of them.
+  let hpaSaid = false;
+  for (const s of workload) {
+    if (s.kind === 'hpa' && hpaSaid) { lines.push(`- ${settingLine(s, many, code)}`); continue; }
+    if (s.kind === 'hpa') hpaSaid = true;
+    lines.push(`- ${numberLine(rec, undefined, s, many)}`);
+  }
+  for (const note of extraNotes(rec)) lines.push(`- ${inline(note)}`);
   if (rec.cost) lines.push(`- Cost: ${formatMoney(rec.cost.monthly, rec.cost.currency)}/month, priced from ${rec.cost.priceSource}: ${inline(rec.cost.priceDetail)}`);
   if (rec.energy) {
     const e = rec.energy;
@@ -227,7 +213,7 @@ function workloadEvidence(rec: Recommendation): string {
     lines.push(`- Energy: ${kwh(e.kwhPerMonthBefore)} → ${kwh(e.kwhPerMonthAfter)} kWh/month, ${kwh(e.kgCo2ePerMonthBefore)} → ${kwh(e.kgCo2ePerMonthAfter)} kg CO2e/month (${inline(e.model)})`);
   }
   // Markdown is not reliably rendered inside <summary>: use HTML there.
-  const summary = `<code>${inline(workloadName(rec))}</code> ${rec.ref.kind} · ${monthlyText(rec)}/month · confidence ${rec.confidence}`;
+  const summary = `<code>${inline(workloadName(rec))}</code> ${rec.ref.kind} · ${rec.cost ? `${monthlyText(rec)}/month` : 'not priced'} · confidence ${rec.confidence}`;
   return `<details>\n<summary>${summary}</summary>\n\n${lines.join('\n')}\n\n</details>`;
 }
 
@@ -328,7 +314,9 @@ const CLOUD_NAMES: Record<string, string> = { aws: 'AWS', gcp: 'Google Cloud', a
 function summarySection(group: PullRequestGroup, recs: Recommendation[]): string {
   const t = group.totals;
   const amount = formatMoney(Math.abs(t.monthly), t.currency).replace(/^[+−]/, '');
-  const saving = t.monthly < 0 ? `saves **${amount}/month**` : t.monthly > 0 ? `adds **${amount}/month**` : 'leaves the monthly cost unchanged';
+  const priced = recs.filter(r => r.cost).length;
+  const saving = recs.length > 0 && priced === 0 ? 'is **not priced**: no unit price is known for its clusters'
+    : t.monthly < 0 ? `saves **${amount}/month**` : t.monthly > 0 ? `adds **${amount}/month**` : 'leaves the monthly cost unchanged';
   const clouds = t.clouds.length ? ` on ${t.clouds.map(c => CLOUD_NAMES[c] ?? c).join(', ')}` : '';
   const lines = [`This pull request rightsizes **${plural(recs.length, 'workload')}**${clouds} and ${saving}.`];
   const notes = (group as Partial<PlannedGroup>).notes;

@@ -13,14 +13,18 @@ import { InputError } from '../core/errors.ts';
 import type { Recommendation } from '../core/types.ts';
 import type { SlackConfig } from '../config/types.ts';
 import { formatMoney } from '../core/money.ts';
-import { changeText, countText, cpuText, memText, podSum, replicasText, workloadName } from './pr-body.ts';
+import { monthlyTotalText } from '../core/plan.ts';
+import { plural } from '../core/text.ts';
+import { settingChanges, settingLine } from '../core/changes.ts';
+import { workloadName } from './pr-body.ts';
 import type { PullRequestGroup } from './types.ts';
 import { attentionText, type Attention } from '../recommend/attention.ts';
 
 export interface SlackEvent {
   action: 'opened' | 'updated';
   group: PullRequestGroup;
-  pr: { number: number; url: string; title: string };
+  /** `number` is 'new' in a dry run's preview of a pull request not opened yet. */
+  pr: { number: number | 'new'; url: string; title: string };
   /** Protected or frozen workloads in trouble (needsAttention of the whole plan). */
   attention?: Attention[];
 }
@@ -90,15 +94,10 @@ function link(url: string, label: string): string {
 
 const CLOUD_NAMES: Record<string, string> = { aws: 'AWS', gcp: 'Google Cloud', azure: 'Azure', 'on-prem': 'on-premises' };
 
+/** The settings that change, written as in the PR table (`api CPU request 2 → 1, replicas 3 → 2`). */
 function changesOf(rec: Recommendation): string {
-  const parts = [
-    ['CPU', changeText(podSum(rec, c => c.cpuRequest), cpuText)],
-    ['memory', changeText(podSum(rec, c => c.memoryRequest), memText)],
-    ['GPU', changeText(podSum(rec, c => c.gpuRequest ?? c.gpuLimit), countText)],
-  ].filter(([, v]) => v).map(([k, v]) => `${k} ${v}`);
-  const replicas = replicasText(rec);
-  if (replicas) parts.push(rec.replicas ? `replicas ${replicas}` : replicas);
-  return parts.join(', ');
+  const many = rec.containers.length > 1;
+  return settingChanges(rec).map(c => settingLine(c, many)).join(', ');
 }
 
 /** Largest saving first; ties by id so the order never depends on the input order. */
@@ -156,12 +155,13 @@ export function slackMessage(event: SlackEvent): SlackMessage {
   const t = group.totals;
   const recs = group.recommendations;
   const verb = action === 'opened' ? 'opened' : 'updated';
-  const money = moneyLine(t.monthly, t.currency);
+  const money = monthlyTotalText(t, recs);
   const clouds = t.clouds.map(c => CLOUD_NAMES[c] ?? c).join(', ') || '—';
   const approvals = [...new Set(recs.flatMap(r => r.policy?.approvals ?? []))].sort();
 
-  const headline = t.monthly < 0 ? `saves ${formatMoney(Math.abs(t.monthly), t.currency).replace(/^[+−]/, '')}/month` : t.monthly > 0 ? `adds ${money.replace(/^\+/, '')}` : 'no cost change';
-  const header = truncate(`rightsizer ${verb} #${pr.number}: ${t.workloads} workload${t.workloads === 1 ? '' : 's'}, ${headline}`, SLACK_LIMITS.headerText);
+  const headline = money === 'not priced' ? 'not priced' : t.monthly < 0 ? `saves ${formatMoney(Math.abs(t.monthly), t.currency).replace(/^[+−]/, '')}/month` : t.monthly > 0 ? `adds ${formatMoney(t.monthly, t.currency).replace(/^\+/, '')}/month` : 'no cost change';
+  const number = typeof pr.number === 'number' ? `#${pr.number}` : 'a pull request';
+  const header = truncate(`rightsizer ${verb} ${number}: ${plural(t.workloads, 'workload')}, ${headline}`, SLACK_LIMITS.headerText);
 
   const fields = [
     `*Monthly change*\n${money}`,
@@ -203,7 +203,7 @@ export function slackMessage(event: SlackEvent): SlackMessage {
     elements: [{ type: 'button', text: { type: 'plain_text', text: 'Review the pull request', emoji: false }, url: pr.url.slice(0, 3000), action_id: 'rightsizer-open-pr' }],
   });
 
-  const text = truncate(`rightsizer ${verb} pull request #${pr.number} "${pr.title}": ${t.workloads} workload${t.workloads === 1 ? '' : 's'}, ${money}. ${pr.url}`, SLACK_LIMITS.fallbackText);
+  const text = truncate(`rightsizer ${verb} ${typeof pr.number === 'number' ? `pull request #${pr.number}` : 'a pull request'} "${pr.title}": ${plural(t.workloads, 'workload')}, ${money}. ${pr.url}`, SLACK_LIMITS.fallbackText);
   return { text, blocks: blocks.slice(0, SLACK_LIMITS.blocks) };
 }
 

@@ -1,13 +1,16 @@
 // New values written in the file's own style: millicores stay millicores, `Gi` stays `Gi`
 // (falling back to the next smaller unit only when the value is not whole), quotes kept.
+// For files in `Gi`/`Mi` and whole or milli cores, this is the text core/quantity.ts's
+// formatCpu/formatMemory give, which the table, the PR body and Slack print (core/changes.ts):
+// a number reads the same in the diff and in the description.
 
 import { UserError, EXIT } from '../core/errors.ts';
 import type { FieldName } from '../core/types.ts';
-import { parseQuantity } from '../core/quantity.ts';
+import { BINARY, parseQuantity } from '../core/quantity.ts';
 
 const BINARY_STEPS = ['Ei', 'Pi', 'Ti', 'Gi', 'Mi', 'Ki'];
-const BINARY: Record<string, number> = { Ki: 2 ** 10, Mi: 2 ** 20, Gi: 2 ** 30, Ti: 2 ** 40, Pi: 2 ** 50, Ei: 2 ** 60 };
 const DECIMAL_STEPS = ['E', 'P', 'T', 'G', 'M', 'k'];
+/** Decimal byte units only (the core table also has n, u, m and no suffix). */
 const DECIMAL: Record<string, number> = { k: 1e3, M: 1e6, G: 1e9, T: 1e12, P: 1e15, E: 1e18 };
 
 /** A field's value in base units: cores, bytes, or a count. Strings are read as quantities. */

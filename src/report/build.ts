@@ -7,8 +7,8 @@ import type { Plan } from '../core/plan.ts';
 import { needsAttention, type Attention } from '../recommend/attention.ts';
 import type { Confidence, PriceSource, UnitPrice, VerdictKind } from '../core/types.ts';
 import { detectAnomalies, type Anomaly, type AnomalyOptions } from '../cost/anomalies.ts';
-import { dailySeries, DIMENSIONS, total, type ClusterTag, type DailySeries, type Dimension } from '../cost/daily-series.ts';
-import { forecastMonthEnd, sumSeries, type MonthForecast } from '../cost/forecast.ts';
+import { cloudOf, dailySeries, DIMENSIONS, total, type ClusterTag, type DailySeries, type Dimension } from '../cost/daily-series.ts';
+import { combineForecasts, forecastMonthEnd, type MonthForecast } from '../cost/forecast.ts';
 import type { CostForecast, Snapshot, SourceStatus } from '../snapshot/types.ts';
 
 export const REPORT_SCHEMA_VERSION = 1;
@@ -35,6 +35,11 @@ export interface WorkloadSaving {
   priceSource: PriceSource;
 }
 
+export interface CloudForecast extends CostForecast {
+  /** The cloud as the report keys it (`aws`, `gcp`, `azure`). */
+  key: string;
+}
+
 export interface Report {
   schemaVersion: typeof REPORT_SCHEMA_VERSION;
   /** The snapshot's "as of" (end of the usage window). */
@@ -51,8 +56,8 @@ export interface Report {
     /** All clouds together, one per currency. */
     total: Array<MonthForecast & { key: string }>;
     byProvider: Array<MonthForecast & { key: string }>;
-    /** Forecasts the clouds' own APIs returned (AWS GetCostForecast, Azure forecast). */
-    fromClouds: CostForecast[];
+    /** Forecasts the clouds' own APIs returned (AWS GetCostForecast, Azure forecast), keyed like byProvider. */
+    fromClouds: CloudForecast[];
   };
   prices: UnitPrice[];
   sources: { ok: SourceStatus[]; failed: SourceStatus[] };
@@ -107,10 +112,10 @@ export function buildReport(snapshot: Snapshot, plan?: Plan, options: ReportOpti
     const f = forecastMonthEnd(s, snapshot.createdAt, { holidays: anomalyOptions.holidays });
     if (f) byProvider.push({ key: s.key, ...f });
   }
+  // All clouds = the sum of the per-cloud rows, so the table adds up (see combineForecasts).
   const totalForecasts: Report['forecast']['total'] = [];
   for (const { currency } of totals) {
-    const sum = sumSeries(series.provider.filter(s => s.currency === currency), 'all clouds');
-    const f = sum && forecastMonthEnd(sum, snapshot.createdAt, { holidays: anomalyOptions.holidays });
+    const f = combineForecasts(byProvider.filter(p => p.currency === currency));
     if (f) totalForecasts.push({ key: 'all clouds', ...f });
   }
 
@@ -138,12 +143,23 @@ export function buildReport(snapshot: Snapshot, plan?: Plan, options: ReportOpti
       byProvider: chartSeries.map(s => ({ key: s.key, currency: s.currency, values: Array.from(s.values, round2) })),
     },
     anomalies,
-    forecast: { total: totalForecasts, byProvider, fromClouds: snapshot.forecasts },
+    forecast: { total: totalForecasts, byProvider, fromClouds: snapshot.forecasts.map(cloudForecast) },
     prices,
     sources: { ok: snapshot.sources.filter(s => s.ok), failed },
     savings: savingsOf(plan, options.planUnavailable),
     attention: plan ? needsAttention(plan.recommendations) : [],
     notes,
+  };
+}
+
+/** A cloud's own forecast under the report's cloud key (`aws`, not `AWS`), money in cents. */
+function cloudForecast(f: CostForecast): CloudForecast {
+  return {
+    ...f,
+    key: cloudOf(f.provider),
+    mean: round2(f.mean),
+    ...(f.low === undefined ? {} : { low: round2(f.low) }),
+    ...(f.high === undefined ? {} : { high: round2(f.high) }),
   };
 }
 

@@ -9,6 +9,7 @@ import {
   anomalyDates, anomalySubject, cloudLabel, dimensionLabel, formatMoney, groupAnomalies, KIND_LABEL, percent,
   priceSourceLabel, signedPercent, unitMoney,
 } from './format.ts';
+import { plural } from '../core/text.ts';
 import { barChart, escapeXml as esc, forecastChart, KIND_COLOR, stackedDailyChart } from './svg.ts';
 
 export const CLOUD_COLOR: Record<string, string> = { aws: '#f59f00', gcp: '#37b24d', azure: '#1c7ed6', 'on-prem': '#845ef7' };
@@ -74,7 +75,7 @@ export function renderHtml(report: Report): string {
   b.push(card('Anomalies', String(groups.length), groups[0] ? `latest ${groups[0].lead.date}` : 'none in the period'));
   const saving = report.savings.totals.find(s => s.currency === primary) ?? report.savings.totals[0];
   b.push(saving
-    ? card('Savings available', `${formatMoney(saving.monthlySaving, saving.currency)}/mo`, `${saving.workloads} open recommendations`)
+    ? card('Savings available', `${formatMoney(saving.monthlySaving, saving.currency)}/mo`, `${plural(saving.workloads, 'open recommendation')}`)
     : card('Savings available', '—', report.savings.reason ?? ''));
   if (report.sources.failed.length > 0) b.push(card('Failed sources', String(report.sources.failed.length), report.sources.failed.map(f => f.source).join(', '), true));
   b.push('</div>');
@@ -108,7 +109,7 @@ export function renderHtml(report: Report): string {
     b.push(forecastChart({ monthStart: total.monthStart, monthEnd: total.monthEnd, dates: report.daily.dates, daily: sum, mean: total.mean, low: total.low, high: total.high, currency: total.currency }));
     b.push('<table><thead><tr><th></th><th class="num">to date</th><th class="num">forecast</th><th class="num">90 % interval</th><th>cloud\'s own forecast of the rest of the period</th></tr></thead><tbody>');
     for (const f of [...report.forecast.total, ...report.forecast.byProvider]) {
-      const own = report.forecast.fromClouds.filter(c => c.provider === f.key && c.currency === f.currency)
+      const own = report.forecast.fromClouds.filter(c => c.key === f.key && c.currency === f.currency)
         .map(c => `${formatMoney(c.mean, c.currency)} for ${c.periodStart} → ${c.periodEnd} (${c.source})`).join('; ');
       b.push(`<tr><td>${f.key === 'all clouds' ? '<b>All clouds</b>' : esc(cloudLabel(f.key))}</td><td class="num">${esc(formatMoney(f.actualToDate, f.currency))}</td><td class="num"><b>${esc(formatMoney(f.mean, f.currency))}</b></td><td class="num">${esc(formatMoney(f.low, f.currency))} – ${esc(formatMoney(f.high, f.currency))}</td><td class="small muted">${esc(own)}</td></tr>`);
     }
@@ -156,8 +157,8 @@ export function renderHtml(report: Report): string {
   if (!report.savings.available) b.push(`<p class="muted">${esc(report.savings.reason ?? 'Not available.')}</p>`);
   else {
     const pr = report.savings.inPullRequests;
-    const totals = report.savings.totals.map(t => `${formatMoney(t.monthlySaving, t.currency)} / month over ${t.workloads} workloads`).join('; ');
-    b.push(`<p class="muted small">All open recommendations: ${esc(totals)}.${pr ? ` The planned pull requests carry ${esc(formatMoney(pr.monthlySaving, pr.currency))} / month (${pr.workloads} workloads).` : ''} Green saves money, red adds cost (usually a workload that needs more).</p>`);
+    const totals = report.savings.totals.map(t => `${formatMoney(t.monthlySaving, t.currency)} / month over ${plural(t.workloads, 'workload')}`).join('; ');
+    b.push(`<p class="muted small">All open recommendations: ${esc(totals)}.${pr ? ` The planned pull requests carry ${esc(formatMoney(pr.monthlySaving, pr.currency))} / month (${plural(pr.workloads, 'workload')}).` : ''} Green saves money, red adds cost (usually a workload that needs more).</p>`);
     const items = report.savings.byWorkload.slice(0, 20).map(w => ({
       label: `${w.cluster} · ${w.namespace}/${w.name}`, value: w.monthlySaving,
       title: `${w.id}: ${formatMoney(w.monthlySaving, w.currency)}/month, ${w.confidence} confidence, policy ${w.verdict}`,

@@ -7,6 +7,7 @@ import {
   anomalyDates, anomalySubject, cloudLabel, dimensionLabel, formatMoney, groupAnomalies, KIND_LABEL, percent,
   priceSourceLabel, signedPercent, unitMoney,
 } from './format.ts';
+import { plural } from '../core/text.ts';
 
 export interface MarkdownOptions {
   /** Rows per spend table (default 10). */
@@ -45,7 +46,7 @@ export function renderMarkdown(report: Report, options: MarkdownOptions = {}): s
   }
   summary.push(['Anomalies', String(groupAnomalies(report.anomalies).length)]);
   if (report.savings.available) {
-    for (const s of report.savings.totals) summary.push([`Savings of open recommendations (${s.workloads} workloads)`, `${formatMoney(s.monthlySaving, s.currency)} / month`]);
+    for (const s of report.savings.totals) summary.push([`Savings of open recommendations (${plural(s.workloads, 'workload')})`, `${formatMoney(s.monthlySaving, s.currency)} / month`]);
   } else summary.push(['Savings', report.savings.reason ?? 'not available']);
   out.push(table(['', ''], summary, ['l', 'r']), '');
 
@@ -92,7 +93,7 @@ export function renderMarkdown(report: Report, options: MarkdownOptions = {}): s
   if (report.forecast.fromClouds.length > 0) {
     out.push('Forecasts from the clouds themselves:', '');
     out.push(table(['cloud', 'period', 'forecast', 'interval', 'source'], report.forecast.fromClouds.map(f => [
-      cloudLabel(f.provider), `${f.periodStart} → ${f.periodEnd}`, formatMoney(f.mean, f.currency),
+      cloudLabel(f.key), `${f.periodStart} → ${f.periodEnd}`, formatMoney(f.mean, f.currency),
       f.low !== undefined && f.high !== undefined ? `${formatMoney(f.low, f.currency)} – ${formatMoney(f.high, f.currency)}` : '', f.source,
     ]), ['l', 'l', 'r', 'r', 'l']), '');
   }
@@ -112,7 +113,7 @@ export function renderMarkdown(report: Report, options: MarkdownOptions = {}): s
   if (!report.savings.available) out.push(report.savings.reason ?? 'Not available.', '');
   else {
     const pr = report.savings.inPullRequests;
-    if (pr) out.push(`The planned pull requests carry ${formatMoney(pr.monthlySaving, pr.currency)} / month over ${pr.workloads} workloads.`, '');
+    if (pr) out.push(`The planned pull requests carry ${formatMoney(pr.monthlySaving, pr.currency)} / month over ${plural(pr.workloads, 'workload')}.`, '');
     out.push(table(['workload', 'saving / month', 'confidence', 'policy'], report.savings.byWorkload.slice(0, 25).map(w => [
       `${w.cluster}/${w.namespace}/${w.kind}/${w.name}`, formatMoney(w.monthlySaving, w.currency), w.confidence, w.verdict,
     ]), ['l', 'r', 'l', 'l']), '');

@@ -7,14 +7,39 @@ import {
   anomalyDates, anomalySubject, cloudLabel, dimensionLabel, formatMoney, groupAnomalies, KIND_LABEL, percent,
   priceSourceLabel, signedPercent, unitMoney,
 } from './format.ts';
+import { plural } from '../core/text.ts';
 
 type Paint = (text: string, style: 'bold' | 'dim' | 'red' | 'green' | 'yellow' | 'cyan') => string;
 
-function columns(rows: string[][], right: number[] = []): string {
+/** Terminal tables fit this many columns: the last (free-text) column is cut with an ellipsis. */
+export const TERMINAL_WIDTH = 120;
+
+function cut(text: string, max: number): string {
+  const chars = [...text];
+  return chars.length <= max ? text : `${chars.slice(0, Math.max(0, max - 1)).join('')}…`;
+}
+
+/** Words wrapped to `width` columns; continuation lines start with `indent`. */
+function wrap(text: string, width: number, indent: string): string {
+  const lines: string[] = [];
+  let line = '';
+  for (const word of text.split(' ')) {
+    if (line && [...line].length + 1 + [...word].length > width) { lines.push(line); line = indent + word; }
+    else line = line ? `${line} ${word}` : word;
+  }
+  lines.push(line);
+  return lines.map(l => cut(l, width)).join('\n');
+}
+
+function columns(rows: string[][], right: number[] = [], maxWidth = TERMINAL_WIDTH): string {
   const widths = rows[0].map((_, i) => Math.max(...rows.map(r => [...(r[i] ?? '')].length)));
+  const last = widths.length - 1;
+  const before = widths.slice(0, last).reduce((s, w) => s + w + 2, 0);
+  if (before + widths[last] > maxWidth && !right.includes(last)) widths[last] = Math.max(10, maxWidth - before);
   return rows.map(r => r.map((c, i) => {
-    const pad = ' '.repeat(widths[i] - [...c].length);
-    return right.includes(i) ? pad + c : c + pad;
+    const text = i === last ? cut(c, widths[i]) : c;
+    const pad = ' '.repeat(Math.max(0, widths[i] - [...text].length));
+    return right.includes(i) ? pad + text : text + pad;
   }).join('  ').trimEnd()).join('\n');
 }
 
@@ -31,7 +56,7 @@ export function renderTerminal(report: Report, options: { paint?: Paint; topN?: 
   const head: string[][] = [];
   for (const t of report.totals) head.push(['Spend in period', formatMoney(t.amount, t.currency)]);
   for (const f of report.forecast.total) head.push([`Forecast ${f.monthStart.slice(0, 7)}`, `${formatMoney(f.mean, f.currency)}  (90 %: ${formatMoney(f.low, f.currency)} – ${formatMoney(f.high, f.currency)})`]);
-  for (const s of report.savings.totals) head.push(['Savings available', `${formatMoney(s.monthlySaving, s.currency)}/month over ${s.workloads} workloads`]);
+  for (const s of report.savings.totals) head.push(['Savings available', `${formatMoney(s.monthlySaving, s.currency)}/month over ${plural(s.workloads, 'workload')}`]);
   if (!report.savings.available) head.push(['Savings', report.savings.reason ?? 'not available']);
   if (head.length > 0) out.push(columns(head), '');
 
@@ -64,7 +89,9 @@ export function renderTerminal(report: Report, options: { paint?: Paint; topN?: 
       ['  ', 'to date', 'forecast', '90 % interval'],
       ...[...report.forecast.total, ...report.forecast.byProvider].map(f => ['  ' + (f.key === 'all clouds' ? 'all clouds' : cloudLabel(f.key)),
         formatMoney(f.actualToDate, f.currency), formatMoney(f.mean, f.currency), `${formatMoney(f.low, f.currency)} – ${formatMoney(f.high, f.currency)}`]),
-    ], [1, 2, 3]), '');
+    ], [1, 2, 3]));
+    if (report.forecast.total.length > 0) out.push(paint('  all clouds = the sum of the clouds below (each forecast on its own level and weekly pattern)', 'dim'));
+    out.push('');
   }
 
   if (report.prices.length > 0) {
@@ -80,7 +107,7 @@ export function renderTerminal(report: Report, options: { paint?: Paint; topN?: 
     out.push(columns(report.savings.byWorkload.slice(0, 10).map(w => ['  ' + w.id, formatMoney(w.monthlySaving, w.currency), w.verdict]), [1]), '');
   }
   out.push(...attentionTerminal(report, paint));
-  for (const n of report.notes) out.push(paint(`note: ${n}`, 'yellow'));
+  for (const n of report.notes) out.push(paint(wrap(`note: ${n}`, TERMINAL_WIDTH, '      '), 'yellow'));
   return `${out.join('\n').trimEnd()}\n`;
 }
 

@@ -87,6 +87,22 @@ export function mergeSnapshots(snapshots: Snapshot[]): Snapshot {
   };
 }
 
+/**
+ * What a merge should say out loud: no shard carried billing (only shard 1 collects it), or a
+ * cloud cluster has no unit price, so a plan from the merged snapshot cannot price its changes.
+ */
+export function mergeWarnings(snapshots: Snapshot[], merged: Snapshot): string[] {
+  const warnings: string[] = [];
+  const billing = merged.sources.some(s => s.source.startsWith('billing:')) || merged.costs.length > 0;
+  const cloudClusters = merged.clusters.filter(c => c.cloud !== 'on-prem');
+  if (!billing && cloudClusters.length > 0) {
+    warnings.push(`${snapshots.length === 1 ? 'the snapshot does not carry' : `none of the ${snapshots.length} snapshots carries`} billing data (shard 1 collects it): a plan from this snapshot cannot price its recommendations; merge the shard-1 snapshot too`);
+  }
+  const unpriced = cloudClusters.filter(c => !merged.prices.some(p => p.cluster === c.name)).map(c => c.name);
+  if (billing && unpriced.length > 0) warnings.push(`no unit price for ${unpriced.join(', ')}: its recommendations will not be priced`);
+  return warnings;
+}
+
 /** One order for unit prices (cluster, then the cluster-wide price before its node pools), so one collection and merged shards agree byte for byte. */
 export function sortPrices(prices: UnitPrice[]): UnitPrice[] {
   return [...prices].sort((a, b) => a.cluster.localeCompare(b.cluster) || (a.nodePool ?? '').localeCompare(b.nodePool ?? ''));

@@ -66,7 +66,7 @@ test('rightsizer pr --plan three times (a newer plan in between): one open PR wi
 test('rightsizer pr --demo three times: one open PR, one commit, nothing pushed when nothing changed', async () => {
   await fresh();
   const dry = await pr('--dry-run');
-  assert.match(dry.stdout, /rightsizer\/all: created .*dry run/);
+  assert.match(dry.stdout, /rightsizer\/all: would create .*dry run/);
   assert.equal(fx.branchSha('rightsizer/all'), undefined, 'a dry run pushes nothing');
   assert.equal(gh.requests.filter(r => r.method !== 'GET').length, 0);
 

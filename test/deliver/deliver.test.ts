@@ -243,19 +243,19 @@ test('never the base branch, never outside the prefix', async () => {
   assert.equal(gh.requests.length, 0);
 });
 
-test('dry run: reads, prints the diff and the body, and writes nothing', async () => {
+test('dry run: reads, returns the diff and the body it would write, and writes nothing', async () => {
   const r = await deliverPullRequests(fixturePlan(fx.checkout), options({ dryRun: true }));
-  assert.equal(r.pullRequests[0].action, 'created');
+  assert.equal(r.pullRequests[0].action, 'would create');
   assert.match(r.pullRequests[0].reason!, /dry run/);
   assert.equal(fx.branchSha('rightsizer/all'), undefined);
   assert.equal(gh.requests.filter(x => x.method !== 'GET').length, 0);
-  const out = lines.join('\n');
-  assert.match(out, /would push one commit to rightsizer\/all/);
-  assert.match(out, /-    cpu: 1500m\n-    memory: 2Gi\n\+    cpu: 500m/);
-  assert.match(out, /would open a pull request from rightsizer\/all into main/);
+  const preview = r.pullRequests[0].preview!;
+  assert.match(preview.diff, /-    cpu: 1500m\n-    memory: 2Gi\n\+    cpu: 500m/);
+  assert.match(preview.body, /### Changes/);
+  assert.ok(!lines.join('\n').includes('### Changes'), 'the body is not a log line');
   // Without credentials too.
   const offline = await deliverPullRequests(fixturePlan(fx.checkout), options({ dryRun: true, token: undefined }));
-  assert.equal(offline.pullRequests[0].action, 'created');
+  assert.equal(offline.pullRequests[0].action, 'would create');
 });
 
 test('GitHub App credentials: an installation token for the API and for git', async () => {

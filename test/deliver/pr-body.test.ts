@@ -17,22 +17,24 @@ test('the demo-like body has the summary, table, evidence, chart, policy, pricin
   const { p, g } = onlyGroup();
   const body = renderPullRequestBody(g, p);
   assert.match(body, /^This pull request rightsizes \*\*5 workloads\*\* on AWS, Azure, Google Cloud and saves \*\*\$1,543\.95\/month\*\*\./);
-  // Table: header and a per-container row in human units.
-  assert.match(body, /\| Workload \| Container \| CPU request \| CPU limit \| Memory request \| Memory limit \| GPU \| Replicas \/ HPA \| Monthly Δ \| Confidence \|/);
-  assert.match(body, /\| `prod-eks\/shop\/checkout` \| `app` \| 1 → 250m \| 2 → 1 \| 2Gi → 512Mi \| 2Gi → 1Gi \|  \| 4 → 3 \| −\$182\.40 \| high \|/);
-  assert.match(body, /\|  \| `envoy` \| 200m → 100m \|/);
-  assert.match(body, /HPA min 4 → 2, HPA max 20 → 12, HPA CPU target 60% → 70%/);
-  assert.match(body, /\| 2 → 1 \|/, 'GPU change');
-  // Evidence.
+  // Table: narrow, one row per setting, in the quantities the files get.
+  assert.match(body, /\| Workload \| Setting \| Change \| Monthly Δ \| Confidence \|/);
+  assert.match(body, /\| `prod-eks\/shop\/checkout` \| `app` CPU request \| 1 → 250m \| −\$182\.40 \| high \|/);
+  assert.match(body, /\|  \| `app` memory limit \| 2Gi → 1Gi \|  \|  \|/);
+  assert.match(body, /\|  \| `envoy` CPU request \| 200m → 100m \|/);
+  assert.match(body, /\|  \| HPA min replicas \| 4 → 2 \|[\s\S]*\|  \| HPA CPU target \| 60% → 70% \|/);
+  assert.match(body, /\|  \| GPU request, limit \| 2 → 1 \|/, 'GPU change');
+  // Evidence: one line per number, the container's data once.
   assert.match(body, /<details>\n<summary><code>prod-eks\/shop\/checkout<\/code> Deployment/);
-  assert.match(body, /CPU: P95 usage 180m, peak 324m, margin \+15% → request 250m/);
-  assert.match(body, /OOM kills 1 → request 3Gi/);
-  assert.match(body, /HPA coupling: HPA scales on CPU/);
-  assert.match(body, /Why not smaller: step limit/);
-  assert.match(body, /20,160 samples over 14 days \(coverage 99%\)/);
-  // Chart.
-  assert.match(body, /```mermaid\nxychart-beta\n {4}title "CPU request vs usage, millicores"\n {4}x-axis \["checkout\/app", "checkout\/envoy"/);
-  assert.match(body, /bar \[1000, 200, 500, 2000, 1500, 8000\]\n {4}bar \[250, 100, 300, 1200, 800, 4000\]\n {4}line \[180, 60, 180, 720, 480, 2400\]/);
+  assert.match(body, /- `app` CPU request 1 → 250m: P95 of CPU usage plus a 15% margin/);
+  assert.match(body, /- `app` CPU limit 2 → 1\n/);
+  assert.match(body, /- HPA min replicas 4 → 2: HPA scales on CPU/);
+  assert.match(body, /Not smaller because: step limit/);
+  assert.match(body, /- Data: 20,160 samples over 14 days \(coverage 99%\) per container\n- `app`: steady\n/);
+  assert.match(body, /- Data: 20,160 samples over 14 days \(coverage 99%\); steady\n/);
+  // Charts: each container against its own request today.
+  assert.match(body, /```mermaid\nxychart-beta\n {4}title "CPU: new request and usage, % of today's request"\n {4}x-axis \["app", "envoy", "catalog", "api", "search", "server"\]/);
+  assert.match(body, /bar \[25, 50, 60, 60, 53, 50\]\n {4}bar \[18, 30, 36, 36, 32, 30\]\n {4}line \[100, 100, 100, 100, 100, 100\]/);
   // Policy.
   assert.match(body, /### Policy\n\naccepted: 4 · clamped: 1/);
   assert.match(body, /\*\*Approval needed from:\*\* @example\/payments-oncall/);
@@ -90,9 +92,8 @@ test('summarising drops charts, then evidence, then per-container rows, always k
   assert.match(noDetails, /`istio-proxy`/);
   const perWorkload = renderPullRequestBody(g, p, { maxLength: noDetails.length - 1 });
   assert.doesNotMatch(perWorkload, /`istio-proxy`/);
-  assert.match(perWorkload, /\| Workload \| Containers \| CPU requests \| Memory requests \|/);
-  // 2 → 500m plus 100m → 50m, summed per pod.
-  assert.match(perWorkload, /\| `prod-eks\/team-0\/service-0000` \| 2 \| 2100m → 550m \|/);
+  assert.match(perWorkload, /\| Workload \| Changes \| Monthly Δ \| Confidence \|/);
+  assert.match(perWorkload, /\| `prod-eks\/team-0\/service-0000` \| 7 settings \| −\$10\.00 \| high \|/);
   const tiny = renderPullRequestBody(g, p, { maxLength: 10 });
   for (const body of [noCharts, noDetails, perWorkload, tiny]) {
     assert.match(body, /saves \*\*\$/);

@@ -4,9 +4,10 @@
 import { writeFile } from 'node:fs/promises';
 import type { Command } from 'commander';
 import { EXIT, UserError } from '../../core/errors.ts';
+import { plural } from '../../core/text.ts';
 import { redact } from '../../deliver/redact.ts';
 import { preflightConfig } from './plan.ts';
-import { mergeSnapshots, readSnapshot } from '../../snapshot/index.ts';
+import { mergeSnapshots, mergeWarnings, readSnapshot } from '../../snapshot/index.ts';
 
 function log(quiet: boolean | undefined) {
   return (line: string) => { if (!quiet) process.stderr.write(`› ${line}\n`); };
@@ -36,7 +37,7 @@ Examples:
       const text = `${JSON.stringify(snapshot)}\n`;
       if (opts.out) {
         await writeFile(opts.out, redact(text));
-        log(opts.quiet)(`wrote ${opts.out}: ${snapshot.profiles.length} workloads, ${snapshot.costs.length} cost rows`);
+        log(opts.quiet)(`wrote ${opts.out}: ${plural(snapshot.profiles.length, 'workload')}, ${plural(snapshot.costs.length, 'cost row')}`);
       } else process.stdout.write(text);
       const failed = snapshot.sources.filter(s => !s.ok);
       for (const f of failed) process.stderr.write(`warning: ${f.source} failed: ${f.error}\n`);
@@ -55,11 +56,13 @@ Example:
     .action(async (files: string[], _opts, cmd: Command) => {
       const opts = cmd.optsWithGlobals() as { out?: string; output?: string; quiet?: boolean };
       jsonOnly(opts.output);
-      const merged = mergeSnapshots(await Promise.all(files.map(readSnapshot)));
+      const snapshots = await Promise.all(files.map(readSnapshot));
+      const merged = mergeSnapshots(snapshots);
+      for (const w of mergeWarnings(snapshots, merged)) process.stderr.write(`warning: ${w}\n`);
       const text = `${JSON.stringify(merged)}\n`;
       if (opts.out) {
         await writeFile(opts.out, redact(text));
-        log(opts.quiet)(`merged ${files.length} snapshots into ${opts.out}: ${merged.profiles.length} workloads`);
+        log(opts.quiet)(`merged ${plural(files.length, 'snapshot')} into ${opts.out}: ${plural(merged.profiles.length, 'workload')}`);
       } else process.stdout.write(text);
     });
 }

@@ -4,15 +4,15 @@
 import type { Command } from 'commander';
 import { EXIT, UserError } from '../../core/errors.ts';
 import { failedSourcesError, type Plan } from '../../core/plan.ts';
-import { formatJson, paint, useColor } from '../output.ts';
+import { colorDiff, formatJson, formatYaml, paint, useColor } from '../output.ts';
 import type { WorkloadRef } from '../../core/types.ts';
 import { matchesWorkload, parseWorkloadId } from '../../core/workload-id.ts';
 import { globMatches } from '../../policy/match.ts';
-import { planDiff, recommendationTable, unplacedText } from '../render-plan.ts';
+import { planCsv, planDiff, recommendationTable, unplacedText } from '../render-plan.ts';
 
-export type OutputFormat = 'table' | 'json' | 'markdown';
+export type OutputFormat = 'table' | 'json' | 'markdown' | 'yaml' | 'csv';
 
-export function parseOutput(value: string | undefined, allowed: readonly string[] = ['table', 'json', 'markdown']): OutputFormat {
+export function parseOutput(value: string | undefined, allowed: readonly string[] = ['table', 'json', 'markdown', 'yaml', 'csv']): OutputFormat {
   const v = value ?? 'table';
   if (!allowed.includes(v)) throw new UserError(`--output must be one of ${allowed.join(', ')} (got "${v}")`, { exitCode: EXIT.usage });
   return v as OutputFormat;
@@ -92,7 +92,7 @@ export function register(program: Command): void {
     .option('--demo', 'run on the bundled demo (replayed Prometheus and billing data, no network, no credentials)')
     .option('--snapshot <file>', 'plan from a saved snapshot instead of collecting')
     .option('--repo-dir <dir>', 'the GitOps checkout (default: the folder of the configuration file)')
-    .option('-o, --output <format>', 'table, json or markdown', 'table')
+    .option('-o, --output <format>', 'table, json, markdown, yaml or csv', 'table')
     .option('--detailed-exitcode', 'exit 3 when changes are proposed, 0 when there is nothing to do')
     .option('--cluster <glob>', 'only workloads of matching clusters (repeatable)', collectList, [])
     .option('--namespace <glob>', 'only workloads in matching namespaces (repeatable)', collectList, [])
@@ -113,6 +113,10 @@ Examples:
       const plan = await buildPlan(opts, log);
       if (output === 'json') {
         process.stdout.write(formatJson(plan));
+      } else if (output === 'yaml') {
+        process.stdout.write(await formatYaml(plan));
+      } else if (output === 'csv') {
+        process.stdout.write(planCsv(plan));
       } else {
         const bodies = await pullRequestBodies(plan, opts);
         if (output === 'markdown') {
@@ -122,7 +126,7 @@ Examples:
           const unplaced = unplacedText(plan);
           if (unplaced) process.stdout.write(`${unplaced}\n`);
           const diff = planDiff(plan);
-          process.stdout.write(diff ? `${paint('Diff of the files it would change:', 'bold', color)}\n\n${diff}\n` : 'No file would change.\n');
+          process.stdout.write(diff ? `${paint('Diff of the files it would change:', 'bold', color)}\n\n${colorDiff(diff, color)}\n` : 'No file would change.\n');
           for (const b of bodies) process.stdout.write(`${paint(`Pull request it would open on ${b.branch}: ${b.title}`, 'bold', color)}\n\n${b.body}\n`);
         }
       }

@@ -7,9 +7,9 @@ import { readFile } from 'node:fs/promises';
 import type { Command } from 'commander';
 import { EXIT, UserError } from '../../core/errors.ts';
 import { PLAN_SCHEMA_VERSION, failedSourcesError, type Plan } from '../../core/plan.ts';
-import { formatJson, paint, useColor } from '../output.ts';
+import { colorDiff, formatJson, paint, useColor } from '../output.ts';
 import { buildPlan, preflightConfig } from './plan.ts';
-import type { DeliveryResult } from '../../deliver/index.ts';
+import type { DeliveredPullRequest, DeliveryResult } from '../../deliver/index.ts';
 import type { SlackConfig } from '../../config/types.ts';
 
 export interface PrCommandOptions {
@@ -114,6 +114,15 @@ export async function deliverFromPlan(plan: Plan | undefined, opts: DeliverFromP
   });
 }
 
+/** A dry run's preview on stdout: the diff it would push, the PR it would write, the Slack message it would post. */
+export function previewText(pr: DeliveredPullRequest, color: boolean): string {
+  const p = pr.preview!;
+  const out = ['', p.diff ? `Diff it would push to ${pr.branch}:\n\n${colorDiff(p.diff, color)}` : `${pr.branch} already holds this change: nothing to push.\n`];
+  out.push(`Pull request it ${pr.action === 'would create' ? `would create${p.draft ? ' (draft)' : ''}` : `would update (#${pr.number})`}: ${p.title}\n\n${p.body.trimEnd()}\n`);
+  out.push(p.slack ? `Slack message it would post:\n\n${JSON.stringify(p.slack, null, 2)}\n` : 'Slack: not configured; nothing would be posted.\n');
+  return `${out.join('\n')}\n`;
+}
+
 export function register(program: Command): void {
   program.command('pr')
     .description('open or update the pull requests of the plan (one branch and one commit per group)')
@@ -151,9 +160,11 @@ Examples:
         return;
       }
       if (result.pullRequests.length === 0) process.stdout.write('No file would change: no pull request.\n');
+      const stdoutColor = opts.color !== false && useColor();
       for (const pr of result.pullRequests) {
         const what = `${pr.action}${pr.number ? ` #${pr.number}` : ''}`;
         process.stdout.write(`${pr.branch}: ${what}${pr.url ? ` ${pr.url}` : ''}${pr.reason ? ` (${pr.reason})` : ''}\n`);
+        if (pr.preview) process.stdout.write(previewText(pr, stdoutColor));
       }
       for (const s of result.slack) if (!s.ok) process.stderr.write(`warning: Slack: ${s.error}\n`);
     });

@@ -11,11 +11,11 @@ import type { Plan } from '../../core/plan.ts';
 import type { ClusterTag } from '../../cost/daily-series.ts';
 import type { Snapshot } from '../../snapshot/types.ts';
 import type { Report } from '../../report/build.ts';
-import { formatJson, paint, useColor } from '../output.ts';
+import { formatCsv, formatJson, formatYaml, paint, useColor } from '../output.ts';
 import { redact } from '../../deliver/redact.ts';
 
-export type ReportFormat = 'table' | 'markdown' | 'json' | 'html';
-const FORMATS: readonly ReportFormat[] = ['table', 'markdown', 'json', 'html'];
+export type ReportFormat = 'table' | 'markdown' | 'json' | 'html' | 'yaml' | 'csv';
+const FORMATS: readonly ReportFormat[] = ['table', 'markdown', 'json', 'html', 'yaml', 'csv'];
 
 export interface ReportCommandOptions {
   output?: string;
@@ -30,7 +30,7 @@ export interface ReportCommandOptions {
 
 /** The default: a table on a terminal, Markdown when piped or written to a file. */
 export function reportFormat(value: string | undefined, tty: boolean, out?: string): ReportFormat {
-  const v = value ?? (out?.endsWith('.html') ? 'html' : out?.endsWith('.json') ? 'json' : tty && !out ? 'table' : 'markdown');
+  const v = value ?? (out?.endsWith('.html') ? 'html' : out?.endsWith('.json') ? 'json' : out?.endsWith('.csv') ? 'csv' : /\.ya?ml$/.test(out ?? '') ? 'yaml' : tty && !out ? 'table' : 'markdown');
   if (!FORMATS.includes(v as ReportFormat)) throw new UserError(`--output must be one of ${FORMATS.join(', ')} (got "${v}")`, { exitCode: EXIT.usage });
   return v as ReportFormat;
 }
@@ -77,7 +77,7 @@ export async function reportFor(opts: ReportCommandOptions, log: (line: string) 
 export function register(program: Command): void {
   program.command('report')
     .description('cost report: spend by cloud/service/cluster/team, anomalies, month-end forecast, unit prices, savings')
-    .option('-o, --output <format>', 'table, markdown, json or html (default: table on a terminal, else markdown)')
+    .option('-o, --output <format>', 'table, markdown, json, yaml, csv or html (default: table on a terminal, else markdown)')
     .option('--snapshot <file>', 'report on a saved snapshot instead of collecting')
     .option('--demo', 'report on the bundled demo (replayed billing and Prometheus data)')
     .option('--out <file>', 'write the report here instead of stdout')
@@ -95,6 +95,11 @@ Examples:
       const report = await reportFor(opts, log, holidays);
       let text: string;
       if (format === 'json') text = formatJson(report);
+      else if (format === 'yaml') text = await formatYaml(report);
+      else if (format === 'csv') {
+        const { REPORT_CSV_HEADER, reportCsvRows } = await import('../../report/render-csv.ts');
+        text = formatCsv(REPORT_CSV_HEADER, reportCsvRows(report));
+      }
       else if (format === 'markdown') text = (await import('../../report/render-markdown.ts')).renderMarkdown(report);
       else if (format === 'html') text = (await import('../../report/render-html.ts')).renderHtml(report);
       else {
