@@ -306,18 +306,27 @@ export function coupleGpuChanges(changes: GpuChange[], allGpuSpots: Spot[], bind
   const result: Coupled = { bound: [], withheld: [] };
   const bound = bindingsOf(allGpuSpots, bindings);
   // Group the changes by their binding set: one pod's request and limit go together.
+  const keyOf = (s: Spot) => (bound.get(s) ?? []).map(b => b.id).sort().join('\n');
   const groups = new Map<string, GpuChange[]>();
   for (const c of changes) {
-    const list = bound.get(c.spot) ?? bindingsOf([c.spot], bindings).get(c.spot) ?? [];
-    if (list.length === 0) continue;
-    const key = list.map(b => b.id).sort().join('\n');
+    if (!bound.has(c.spot)) bound.set(c.spot, bindingsOf([c.spot], bindings).get(c.spot) ?? []);
+    const key = keyOf(c.spot);
+    if (key === '') continue;
     groups.set(key, [...(groups.get(key) ?? []), c]);
   }
-  for (const group of groups.values()) {
+  for (const [key, group] of groups) {
     const list = bound.get(group[0].spot) ?? [];
+    // Every GPU setting of the pod after the change (a MIG pod's `nvidia.com/gpu: 0` aside).
+    const members = allGpuSpots.filter(s => keyOf(s) === key && s.value !== '0');
+    const after = members.map(s => group.find(c => c.spot === s)?.to ?? Number(s.value));
     const from = Math.max(...group.map(c => Number(c.spot.value)));
     const to = Math.max(...group.map(c => c.to));
     if (!(from > 0) || to === from) continue;
+    const differ = [...new Set(after)];
+    if (differ.length > 1) {
+      for (const change of group) result.withheld.push({ change, reason: `the pod's GPU settings would differ (${members.map((s, i) => `${s.field} ${after[i]}`).join(', ')}) while ${list.map(where).join(', ')} is bound to them; change them together` });
+      continue;
+    }
     const decision = decide(list, from, to);
     if ('reason' in decision) {
       for (const change of group) result.withheld.push({ change, reason: decision.reason });
