@@ -13,7 +13,8 @@
 //   nproc = GPUs per pod) or the reason the GPU change is withheld (a bound setting disagrees
 //   today, cannot be edited, or spreads the model over several pods).
 // A binding belongs to the GPU settings of its document that share the longest key path with it
-// (its container, its worker group, its LeaderWorkerSet template, or the values file).
+// (its container, its worker group, its LeaderWorkerSet template, or the values file), unless the
+// paths part at two list items or at a Ray head and its workers (other pods).
 
 import type { TextChange } from './edit.ts';
 import type { Spot } from './model.ts';
@@ -262,6 +263,14 @@ function commonPrefix(a: string[], b: string[]): number {
   return i;
 }
 
+/** Paths that part at two list items (containers, worker groups) or at a Ray head and its workers belong to other pods. */
+function otherPart(a: string | undefined, b: string | undefined): boolean {
+  if (a === undefined || b === undefined) return false;
+  if (a.startsWith('[') && b.startsWith('[')) return true;
+  const ray = new Set(['headGroupSpec', 'workerGroupSpecs']);
+  return ray.has(a) && ray.has(b);
+}
+
 /** The bindings of each GPU spot: those of its document nearest to it (longest shared key path). */
 export function bindingsOf(gpuSpots: Spot[], bindings: Binding[]): Map<Spot, Binding[]> {
   const out = new Map<Spot, Binding[]>(gpuSpots.map(s => [s, []]));
@@ -270,9 +279,10 @@ export function bindingsOf(gpuSpots: Spot[], bindings: Binding[]): Map<Spot, Bin
     const candidates = gpuSpots.filter(s => docOf(s) === b.doc && s.ctx.source.idPrefix === '');
     if (candidates.length === 0) continue;
     const bs = segments(b.keyPath);
-    const lengths = candidates.map(s => commonPrefix(bs, segments(s.keyPath)));
+    const paths = candidates.map(s => segments(s.keyPath));
+    const lengths = paths.map(p => commonPrefix(bs, p));
     const best = Math.max(...lengths);
-    candidates.forEach((s, i) => { if (lengths[i] === best) out.get(s)!.push(b); });
+    candidates.forEach((s, i) => { if (lengths[i] === best && !otherPart(bs[best], paths[i][best])) out.get(s)!.push(b); });
   }
   return out;
 }
@@ -347,7 +357,7 @@ export function coupleGpuChanges(changes: GpuChange[], allGpuSpots: Spot[], bind
 export function decide(list: Binding[], from: number, to: number): { set: Array<[Binding, number]> } | { reason: string } {
   const locked = list.find(b => !b.editable);
   if (locked) return { reason: `${where(locked)} is bound to the GPU count and cannot be edited: ${locked.reason}` };
-  const spread = list.find(b => b.kind === 'group-size' || b.kind === 'data-parallel');
+  const spread = list.find(b => (b.kind === 'group-size' && b.value !== '1') || b.kind === 'data-parallel');
   if (spread) return { reason: `${where(spread)} spreads the model over ${spread.kind === 'group-size' ? 'several pods' : 'data-parallel ranks'} bound to the GPU count; change the GPUs and it together by hand` };
   const set: Array<[Binding, number]> = [];
   for (const b of list.filter(x => x.kind === 'per-pod')) {
