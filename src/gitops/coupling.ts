@@ -119,7 +119,8 @@ function visit(w: Walker, node: unknown, path: PathSegment[]): void {
       }
     } else if (key === 'rayStartParams' && isMap(value)) {
       for (const p of value.items) if (keyText(p as Pair) === 'num-gpus' && isScalar(p.value)) add(w, p.value, [...at, 'num-gpus'], 'per-pod', 'rayStartParams.num-gpus');
-    } else if (key === 'size' && last === 'leaderWorkerTemplate' && isScalar(value)) add(w, value, at, 'group-size', 'LeaderWorkerSet size');
+    } else if (key === 'size' && (last === 'leaderWorkerTemplate' || last === 'multiNode') && isScalar(value)) add(w, value, at, 'group-size', last === 'multiNode' ? 'multiNode.size' : 'LeaderWorkerSet size');
+    else if (key === 'gpusPerPod' && isScalar(value)) add(w, value, at, 'per-pod', 'multiNode.gpusPerPod');
     else if (key === 'numOfHosts' && isScalar(value)) add(w, value, at, 'group-size', 'numOfHosts');
     else if (key === 'nprocPerNode' && isScalar(value)) add(w, value, at, 'per-pod', 'nprocPerNode');
     visit(w, value, at);
