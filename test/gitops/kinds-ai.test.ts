@@ -269,6 +269,29 @@ spec:
       spec:
         containers: [{name: w, resources: {limits: {nvidia.com/gpu: 1}}}]
 `, ['7 replicas=2', '9 hpa.minReplicas=1', '9 hpa.maxReplicas=3', '11 cpu.request=500m [classifier]', '17 replicas=1', '18 hpa.minReplicas=1', '19 hpa.maxReplicas=2', '25 hpa.maxReplicas=5', '29 gpu.limit=1 [w]']],
+  ['Other operator CRs: spec and per-component replicas and resources; Cluster API machines are not pods', `apiVersion: kafka.strimzi.io/v1beta2
+kind: Kafka
+metadata: {name: k}
+spec:
+  kafka:
+    replicas: 3
+    resources: {requests: {memory: 8Gi}}
+  zookeeper:
+    replicas: 3
+---
+apiVersion: postgresql.cnpg.io/v1
+kind: Cluster
+metadata: {name: pg}
+spec:
+  instances: 3
+  resources: {requests: {cpu: "2"}}
+---
+apiVersion: cluster.x-k8s.io/v1beta1
+kind: MachineDeployment
+metadata: {name: md}
+spec:
+  replicas: 5
+`, ['6 replicas=3 [kafka]', '7 memory.request=8Gi [kafka]', '9 replicas=3 [zookeeper]', '16 cpu.request=2']],
 ];
 
 for (const [what, text, expected] of CASES) {
