@@ -122,7 +122,8 @@ function visit(w: Walker, node: unknown, path: PathSegment[]): void {
     } else if (key === 'size' && (last === 'leaderWorkerTemplate' || last === 'multiNode') && isScalar(value)) add(w, value, at, 'group-size', last === 'multiNode' ? 'multiNode.size' : 'LeaderWorkerSet size');
     else if (key === 'gpusPerPod' && isScalar(value)) add(w, value, at, 'per-pod', 'multiNode.gpusPerPod');
     else if (key === 'numOfHosts' && isScalar(value)) add(w, value, at, 'group-size', 'numOfHosts');
-    else if (key === 'nprocPerNode' && isScalar(value)) add(w, value, at, 'per-pod', 'nprocPerNode');
+    // Processes per node = GPUs per node for torch; `auto`/`gpu` derive it from the devices instead.
+    else if ((key === 'nprocPerNode' || key === 'numProcPerNode') && isScalar(value) && /^\s*\d+\s*$/.test(String(value.value))) add(w, value, at, 'per-pod', key);
     visit(w, value, at);
   }
 }
