@@ -14,7 +14,7 @@ import { locate, readRepoFiles } from '../../src/gitops/index.ts';
 import { roundTrip } from './roundtrip.ts';
 
 const here = path.dirname(fileURLToPath(import.meta.url));
-export const expectedAi = JSON.parse(readFileSync(path.join(here, 'expected-locations-ai.json'), 'utf8')) as {
+const expectedAi = JSON.parse(readFileSync(path.join(here, 'expected-locations-ai.json'), 'utf8')) as {
   labels: Array<{ file: string; line: number; field: string; value: string; resource?: string; editable?: boolean }>;
   skipped: Array<{ file: string; reason: string }>;
   lookAlikes: Array<{ file: string; line: number; reason: string }>;
