@@ -10,7 +10,7 @@ import { readFileSync } from 'node:fs';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { sharedPath } from '../helpers/shared.ts';
-import { locate, readRepoFiles } from '../../src/gitops/index.ts';
+import { locate, locateBindings, readRepoFiles } from '../../src/gitops/index.ts';
 import { roundTrip } from './roundtrip.ts';
 
 const here = path.dirname(fileURLToPath(import.meta.url));
@@ -18,6 +18,8 @@ const expectedAi = JSON.parse(readFileSync(path.join(here, 'expected-locations-a
   labels: Array<{ file: string; line: number; field: string; value: string; resource?: string; editable?: boolean }>;
   skipped: Array<{ file: string; reason: string }>;
   lookAlikes: Array<{ file: string; line: number; reason: string }>;
+  bindings: Array<{ file: string; line: number; kind: string; setting: string; value: string; editable?: boolean }>;
+  notBound: Array<{ file: string; line: number; reason: string }>;
 };
 
 const key = (l: { file: string; line: number; field: string }) => `${l.file}:${l.line}:${l.field}`;
@@ -47,6 +49,18 @@ test('the locator finds every labelled AI-corpus location and nothing else', asy
   assert.deepEqual(expectedAi.lookAlikes.filter(l => lines.has(`${l.file}:${l.line}`)), [], 'look-alikes located');
   const kinds = new Set(expectedAi.labels.map(l => l.resource).filter(Boolean));
   t.diagnostic(`${expectedAi.labels.length} labelled locations found (accelerators: ${[...kinds].sort().join(', ')}), ${expectedAi.lookAlikes.length} look-alikes ignored, ${expectedAi.skipped.length} templated files skipped`);
+});
+
+test('every setting bound to a GPU count in the AI corpus is found, and nothing else', async t => {
+  const dir = sharedPath(t, 'corpus/gitops-ai', 'the AI-serving GitOps corpus (bound settings)');
+  if (!dir) return;
+  const found = locateBindings(await readRepoFiles(dir)).map(b => ({ file: b.file, line: b.line, kind: b.kind, setting: b.setting, value: b.value, ...(b.editable ? {} : { editable: false }) }));
+  const k = (b: { file: string; line: number; setting: string }) => `${b.file}:${b.line}:${b.setting}`;
+  assert.deepEqual(found.map(k).sort(), expectedAi.bindings.map(k).sort());
+  assert.deepEqual(found, expectedAi.bindings);
+  const lines = new Set(found.map(b => `${b.file}:${b.line}`));
+  assert.deepEqual(expectedAi.notBound.filter(n => lines.has(`${n.file}:${n.line}`)), []);
+  t.diagnostic(`${found.length} bound settings (${found.filter(b => b.editable === false).length} locked), ${expectedAi.notBound.length} coupled values deliberately not bound`);
 });
 
 test('every editable AI-corpus location round-trips byte for byte', async t => {
