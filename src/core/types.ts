@@ -177,6 +177,12 @@ export interface ContainerRecommendation {
   memoryLimit?: Change;
   gpuRequest?: Change;
   gpuLimit?: Change;
+  /**
+   * The extended resource the GPU count is in, when the recommendation moves it (today's
+   * `nvidia.com/gpu` → a MIG slice `nvidia.com/mig-1g.10gb`). Applied only where a policy's
+   * `gpu.migProfiles` allows the profile; otherwise the policy stage drops it with a note.
+   */
+  gpuResource?: Change<string>;
   evidence: Evidence;
 }
 
@@ -267,8 +273,10 @@ export interface Edit {
   newText: string;
   /** Recommendation ids this edit carries. */
   recommendations: string[];
-  /** Location ids changed. */
+  /** Location ids changed (and the ids of settings bound to a GPU count that changed with it). */
   locations: string[];
+  /** Settings changed because they are bound to a GPU count that changed (tensor parallelism…). */
+  coupled?: string[];
 }
 
 /** A recommendation (or part of one) that could not be written to the repository, and why. */

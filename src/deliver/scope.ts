@@ -9,7 +9,7 @@
 import { valueProblem } from '../core/bounds.ts';
 import type { FieldName } from '../core/types.ts';
 import { applyTextChanges, insertChanges, removeChange, type TextChange } from '../gitops/edit.ts';
-import { checkEditScope, readRepoFiles, type RepoFile } from '../gitops/index.ts';
+import { checkEditScope, locateBindings, readRepoFiles, type Binding, type RepoFile } from '../gitops/index.ts';
 import { locateDetailed } from '../gitops/locate.ts';
 import type { Block, Spot } from '../gitops/model.ts';
 import { position } from '../gitops/yaml.ts';
@@ -30,7 +30,7 @@ export interface ScopeInput {
 }
 
 /** Ids of values an editor may add where the file has none: container requests and limits. */
-const INSERTABLE = /resources\.(requests|limits)\.(cpu|memory|[\w.-]*\/gpu)$/;
+const INSERTABLE = /resources\.(requests|limits)(\.(cpu|memory|[\w.-]*\/gpu)|\["[\w.-]+\/[\w.-]+"\])$/;
 
 function byPath(files: RepoFile[], replace: Record<string, string>): RepoFile[] {
   const out = files.filter(f => !(f.path in replace));
@@ -40,7 +40,7 @@ function byPath(files: RepoFile[], replace: Record<string, string>): RepoFile[] 
 
 function fieldOfInserted(id: string): FieldName {
   const m = INSERTABLE.exec(id)!;
-  const resource = m[2] === 'cpu' || m[2] === 'memory' ? m[2] : 'gpu';
+  const resource = m[3] === 'cpu' || m[3] === 'memory' ? m[3] : 'gpu';
   return `${resource}.${m[1] === 'requests' ? 'request' : 'limit'}` as FieldName;
 }
 
@@ -49,11 +49,21 @@ function fieldOfInserted(id: string): FieldName {
  * planned value spans replaced (or a limit removed, or a missing request/limit inserted, the way
  * the editor does it), each new value valid and within bounds.
  */
-export function checkBytes(file: string, before: string, after: string, ids: string[], beforeSpots: Map<string, Spot>, afterSpots: Map<string, Spot>, blocks: Block[]): string[] {
+export function checkBytes(file: string, before: string, after: string, ids: string[], beforeSpots: Map<string, Spot>, afterSpots: Map<string, Spot>, blocks: Block[],
+  bound: { before: Map<string, Binding>; after: Map<string, Binding> } = { before: new Map(), after: new Map() }): string[] {
   const problems: string[] = [];
   const changes: TextChange[] = [];
   const inserts = new Map<Block, Array<{ field: FieldName; text: string; at: number }>>();
   for (const id of ids) {
+    const boundWas = bound.before.get(id);
+    if (boundWas) {
+      // A parallelism setting bound to the GPU count: only its digits change, to a positive count.
+      const boundNow = bound.after.get(id);
+      if (!boundNow) { problems.push(`${file}:${boundWas.line}: ${boundWas.setting} is gone from the commit`); continue; }
+      if (!/^[1-9]\d{0,3}$/.test(boundNow.value)) problems.push(`${file}:${boundNow.line}: ${boundNow.setting} = ${boundNow.value} is not a sane device count`);
+      changes.push({ start: boundWas.start, end: boundWas.end, text: after.slice(boundNow.start, boundNow.end) });
+      continue;
+    }
     const was = beforeSpots.get(id), now = afterSpots.get(id);
     if (now && now.value !== was?.value) {
       const problem = valueProblem(now.field, now.value);
@@ -113,10 +123,15 @@ export async function checkScope(input: ScopeInput): Promise<string[]> {
 
   // Locate in the base text and in the commit's text of the changed files, within the rest of the checkout.
   const others = await readRepoFiles(input.repoDir);
-  const was = locateDetailed(byPath(others, input.before));
+  const beforeFiles = byPath(others, input.before);
+  const was = locateDetailed(beforeFiles);
   const now = locateDetailed(byPath(others, input.after));
   const beforeSpots = new Map(was.spots.map(s => [s.id, s] as const));
   const afterSpots = new Map(now.spots.map(s => [s.id, s] as const));
+  // Settings bound to a GPU count (tensor parallelism…) change with it: their ids end in `@<setting>`.
+  const bindingsOf = (texts: Record<string, string>) => new Map(locateBindings(Object.entries(texts).filter(([p]) => changed.includes(p)).map(([path, text]) => ({ path, text }))).map(b => [b.id, b] as const));
+  const boundBefore = bindingsOf(input.before);
+  const boundAfter = bindingsOf(input.after);
 
   for (const p of changed) {
     const edit = editByPath.get(p);
@@ -126,12 +141,13 @@ export async function checkScope(input: ScopeInput): Promise<string[]> {
     for (const id of edit.locations) {
       const loc = beforeSpots.get(id);
       if (loc && loc.file === p) { allowed.push(loc); ids.push(id); }
+      else if (boundBefore.get(id)?.file === p) { allowed.push({ id: id.replace(/@[^@]*$/, ''), file: p, line: 0, column: 0, format: 'bound', field: 'gpu.request' as const, value: '', editable: true }); ids.push(id); }
       // A key the editor inserts (a missing request or limit) is not in the file before the edit.
       else if (INSERTABLE.test(id) && id.startsWith(`${p}#`)) { allowed.push({ id, file: p, line: 0, column: 0, format: 'inserted', field: 'cpu.request' as const, value: '', editable: true }); ids.push(id); }
       else problems.push(`${p}: location ${id} asked for by the plan is not a resource, replica or HPA value in this file`);
     }
     for (const problem of checkEditScope({ path: p, text: input.before[p] }, input.after[p], allowed)) problems.push(`${p}: ${problem}`);
-    for (const problem of checkBytes(p, input.before[p], input.after[p], ids, beforeSpots, afterSpots, was.blocks.filter(b => b.ctx.source.file === p))) problems.push(problem);
+    for (const problem of checkBytes(p, input.before[p], input.after[p], ids, beforeSpots, afterSpots, was.blocks.filter(b => b.ctx.source.file === p), { before: boundBefore, after: boundAfter })) problems.push(problem);
   }
   return problems;
 }

@@ -1,6 +1,7 @@
 // Walkers shared by the formats: a container's `resources` block, a pod spec's containers,
 // and turning one YAML scalar into a Spot.
 
+import { parseQuantity } from '../core/quantity.ts';
 import type { FieldName } from '../core/types.ts';
 import type { Block, Context, Found, Spot } from './model.ts';
 import {
@@ -8,7 +9,24 @@ import {
   type Document, type Node, type Pair, type PathSegment, type YAMLMap,
 } from './yaml.ts';
 
-const RESOURCE_KEYS: Record<string, 'cpu' | 'memory' | 'gpu'> = { cpu: 'cpu', memory: 'memory', 'nvidia.com/gpu': 'gpu' };
+const RESOURCE_KEYS: Record<string, 'cpu' | 'memory' | 'gpu'> = { cpu: 'cpu', memory: 'memory' };
+
+/**
+ * Extended resources that count accelerators: NVIDIA GPUs and MIG slices, AMD, Intel (i915, xe),
+ * Gaudi, AWS Neuron devices and cores, Google TPU chips. Intel's shared-GPU resources
+ * (millicores, memory.max, tiles) are not counts of devices and are left out.
+ */
+const ACCELERATOR = /^(nvidia\.com\/gpu|nvidia\.com\/mig-\d+g\.\d+gb(\.me)?|amd\.com\/gpu|habana\.ai\/gaudi|aws\.amazon\.com\/neuron(core|device)?|google\.com\/tpu|gpu\.intel\.com\/(i915|xe))$/;
+
+export function isAcceleratorKey(key: string): boolean {
+  return ACCELERATOR.test(key);
+}
+
+/** cpu, memory or gpu for a resource name (every accelerator counts as gpu); undefined otherwise. */
+export function resourceOf(key: string | undefined): 'cpu' | 'memory' | 'gpu' | undefined {
+  if (key === undefined) return undefined;
+  return RESOURCE_KEYS[key] ?? (ACCELERATOR.test(key) ? 'gpu' : undefined);
+}
 
 const lineTables = new Map<string, (offset: number) => { line: number; column: number }>();
 function positionIn(fileText: string, offset: number): { line: number; column: number } {
@@ -112,6 +130,7 @@ export function makeSpot(ctx: Context, pair: Pair, path: PathSegment[], field: F
     return undefined;
   }
   if (duplicated) reason ??= `the key "${keyText(pair)}" appears more than once in its mapping; the file is ambiguous`;
+  if (!field.startsWith('hpa.') && field !== 'replicas' && parseQuantity(value) === undefined) reason ??= `the value ${value} is not a quantity (a placeholder filled in before the file is applied?)`;
   const fileStart = ctx.source.toFile(start), fileEnd = ctx.source.toFile(end);
   const pos = positionIn(ctx.source.fileText, fileStart);
   const keyLine = keyNode.range ? lineOf(ctx, keyNode.range[0]) : pos.line;
@@ -124,6 +143,7 @@ export function makeSpot(ctx: Context, pair: Pair, path: PathSegment[], field: F
     format: ctx.format,
     ...(ctx.workload ? { workload: ctx.workload } : {}),
     ...(ctx.container !== undefined ? { container: ctx.container } : {}),
+    ...(ctx.component !== undefined ? { component: ctx.component } : {}),
     field,
     value,
     editable: reason === undefined,
@@ -161,11 +181,12 @@ export function walkResources(ctx: Context, parent: YAMLMap, pair: Pair, path: P
     const dup = duplicateKeys(inner.node);
     for (const valuePair of inner.node.items) {
       const key = keyText(valuePair);
-      const resource = key === undefined ? undefined : RESOURCE_KEYS[key];
+      const resource = resourceOf(key);
       if (!resource || key === undefined) continue;
       const field = `${resource}.${kind === 'requests' ? 'request' : 'limit'}` as FieldName;
       const leafCtx = enter(inner.ctx, undefined, valuePair.value, anchors, doc).ctx;
       const spot = makeSpot({ ...leafCtx, keyLines: inner.ctx.keyLines }, valuePair, [...path, kind, key], field, dup.has(key) || dupTop.has(kind), { map: inner.node, parent: { map: resources, pair: kindPair as Pair } });
+      if (spot && resource === 'gpu') spot.resource = key;
       if (spot) found.spots.push(spot);
     }
   }

@@ -9,6 +9,7 @@ import os from 'node:os';
 import path from 'node:path';
 import { repoRoot } from '../helpers/shared.ts';
 import type { Plan } from '../../src/core/plan.ts';
+import { disagreements } from '../gitops/coupling-ai-check.ts';
 
 const cli = path.join(repoRoot, 'src/cli/bin.ts');
 const denyNetwork = path.join(repoRoot, 'test/helpers/deny-network.mjs');
@@ -56,7 +57,13 @@ test('the printed diff applies cleanly and changes only resource, replica and HP
   const changedLines = diff.split('\n').filter(l => /^[-+](?![-+]{2} )/.test(l));
   assert.ok(changedLines.length > 0);
   const allowed = /^[-+]\s*(-\s*)?(cpu|memory|nvidia\.com\/gpu|replicas|replicaCount|count|minReplicas|maxReplicas|averageUtilization|requests|limits|resources|target(CPU|Memory)UtilizationPercentage)\s*:|^[-+]\s*(requests|limits|resources): \{/;
-  for (const line of changedLines) assert.match(line, allowed, `unexpected changed line: ${line}`);
+  // Or a setting bound to a GPU count (src/gitops/coupling.ts): it changes in the same diff.
+  const bound = /--(tensor|pipeline)[-_]parallel[-_]size|--num[-_]shard|--tp\b|TENSOR_PARALLEL_SIZE|tensorParallelSize|num-gpus/;
+  for (const line of changedLines) if (!bound.test(line)) assert.match(line, allowed, `unexpected changed line: ${line}`);
+  // Every changed workload's GPU count agrees with its bound settings after the diff is applied.
+  const applied = execFileSync('git', ['ls-files', '--others'], { cwd: tmp, encoding: 'utf8' }).split('\n').filter(Boolean)
+    .map(file => ({ path: file, text: readFileSync(path.join(tmp, file), 'utf8') }));
+  assert.deepEqual(disagreements(applied), []);
   // Every byte outside the changed lines is the same: re-apply in reverse gives the original files.
   execFileSync('git', ['apply', '-R', '-'], { cwd: tmp, input: diff });
   for (const file of execFileSync('git', ['ls-files', '--others'], { cwd: tmp, encoding: 'utf8' }).split('\n').filter(Boolean)) {

@@ -8,6 +8,7 @@ import path from 'node:path';
 import type { Command } from 'commander';
 import { EXIT, UserError, type InputError } from '../../core/errors.ts';
 import { workloadIdText } from '../../core/workload-id.ts';
+import type { Binding } from '../../gitops/coupling.ts';
 import type { Location } from '../../gitops/model.ts';
 import { decodeRepoFile, readRepoFiles, type RepoFile } from '../../gitops/repo-files.ts';
 import { formatJson } from '../output.ts';
@@ -48,7 +49,7 @@ export function workloadText(l: Location): string {
 }
 
 export function formatTable(locations: Location[]): string {
-  const rows = locations.map(l => [`${l.file}:${l.line}`, shortId(l), l.format, workloadText(l), l.container ?? '-', l.field, l.editable ? l.value : `${l.value} (locked: ${l.reason})`]);
+  const rows = locations.map(l => [`${l.file}:${l.line}`, shortId(l), l.format, workloadText(l), l.container ?? '-', l.resource && l.resource !== 'nvidia.com/gpu' ? `${l.field} ${l.resource}` : l.field, l.editable ? l.value : `${l.value} (locked: ${l.reason})`]);
   const head = ['WHERE', 'ID', 'FORMAT', 'WORKLOAD', 'CONTAINER', 'FIELD', 'VALUE'];
   const widths = head.map((h, i) => Math.max(h.length, ...rows.map(r => i === head.length - 1 ? 0 : r[i].length)));
   const line = (r: string[]) => r.map((c, i) => i === r.length - 1 ? c : c.padEnd(widths[i])).join('  ').trimEnd();
@@ -60,6 +61,12 @@ export interface Skipped { file: string; line?: number; column?: number; reason:
 function skippedOf(err: InputError): Skipped {
   const prefix = [err.file, err.line, err.column].filter(p => p !== undefined).join(':');
   return { file: err.file, ...(err.line !== undefined ? { line: err.line } : {}), ...(err.column !== undefined ? { column: err.column } : {}), reason: err.message.startsWith(`${prefix}: `) ? err.message.slice(prefix.length + 2) : err.message };
+}
+
+/** Settings bound to a GPU count (they change with it; see docs/ENGINE.md). */
+export function formatBindings(bindings: Binding[]): string {
+  if (bindings.length === 0) return '';
+  return `\nBound to a GPU count (changed with it):\n${bindings.map(b => `  ${b.file}:${b.line}  ${b.setting} = ${b.value}${b.editable ? '' : ` (locked: ${b.reason})`}`).join('\n')}\n`;
 }
 
 export function register(program: Command): void {
@@ -81,16 +88,16 @@ Examples:
       const output = opts.output ?? 'table';
       if (output !== 'table' && output !== 'json') throw new UserError(`--output must be table or json, not "${output}"`, { exitCode: EXIT.usage });
       const { files, named } = await filesOf(paths);
-      const { locate } = await import('../../gitops/index.ts');
+      const { locate, locateBindings } = await import('../../gitops/index.ts');
       const { locations, errors } = locate(files);
       const fatal = errors.filter(e => opts.strict || named.has(e.file));
       const skipped = errors.filter(e => !fatal.includes(e)).map(skippedOf);
       process.stdout.write(output === 'json'
         ? formatJson({
-          locations: locations.map(l => ({ id: l.id, file: l.file, line: l.line, format: l.format, workload: l.workload ?? null, workloadId: l.workload ? workloadIdText(l.workload) : null, container: l.container ?? null, field: l.field, value: l.value, editable: l.editable, ...(l.reason ? { reason: l.reason } : {}) })),
+          locations: locations.map(l => ({ id: l.id, file: l.file, line: l.line, format: l.format, workload: l.workload ?? null, workloadId: l.workload ? workloadIdText(l.workload) : null, container: l.container ?? null, field: l.field, ...(l.resource ? { resource: l.resource } : {}), value: l.value, editable: l.editable, ...(l.reason ? { reason: l.reason } : {}) })),
           skipped,
         })
-        : formatTable(locations));
+        : formatTable(locations) + formatBindings(locateBindings(files)));
       if (output === 'table' && !opts.quiet) {
         for (const s of skipped) process.stderr.write(`skipped ${[s.file, s.line, s.column].filter(p => p !== undefined).join(':')}: ${s.reason}\n`);
       }
