@@ -7,6 +7,7 @@ import { PeakSeries } from './model/peak-series.ts';
 import { classify, classMetrics, describeClass, type ClassMetrics } from './logic/classify.ts';
 import { CPU_RULES, estimateCpu, type CpuEstimate, type CpuRules } from './logic/cpu.ts';
 import { estimateGpu, type GpuEstimate } from './logic/gpu.ts';
+import type { ServingAssessment } from './logic/serving.ts';
 import { assessHistory, DAY, days, type HistoryAssessment } from './logic/history.ts';
 import { estimateMemory, MEMORY_RULES, type MemoryEstimate, type MemoryRules } from './logic/memory.ts';
 
@@ -18,6 +19,10 @@ export interface EstimateOptions {
   kind?: WorkloadKind;
   /** Current memory limit (or request), bytes: the cap when no OOM kill was seen. */
   currentMemory?: number;
+  /** The serving engine's own evidence, when it exports metrics (GPU sizing uses it instead of the framebuffer). */
+  serving?: ServingAssessment;
+  /** The accelerator resource key of the container, when not nvidia.com/gpu. */
+  accelerator?: string;
   /** Overrides of the estimators' rules (benchmarks compare variants with it; the bot uses the defaults). */
   rules?: { cpu?: Partial<CpuRules>; memory?: Partial<MemoryRules> };
 }
@@ -57,6 +62,6 @@ export function estimateContainer(usage: ContainerUsage, options: EstimateOption
   const memoryEstimate = peaks.length
     ? estimateMemory(peaks, { now: options.now, windowSeconds, history, oomKills: usage.oomKills, current: options.currentMemory, workloadClass }, memoryRules)
     : undefined;
-  const gpu = usage.gpu ? estimateGpu(usage.gpu) : undefined;
+  const gpu = usage.gpu ? estimateGpu(usage.gpu, undefined, usage.gpu.model, options.serving, options.accelerator) : undefined;
   return { ...base, sufficient: true, cpu: cpuEstimate, memory: memoryEstimate, gpu };
 }
