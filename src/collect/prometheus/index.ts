@@ -18,6 +18,8 @@ import {
   eventsQuery, gpuInventoryQuery, ownersQuery, queryContext, specQuery, splitRange, TAG, throttlingQuery, usageQuery, type QueryContext,
 } from './queries.ts';
 import type { SeriesSink } from './stream-parse.ts';
+import { acceleratorResource, acceleratorSink, acceleratorUsageQuery, SERVING_TAGS, ServingAcc, servingQuery, servingSink } from './accelerators.ts';
+import { aiOwnerFromLabels, aiOwnerFromNames, aiPodLabelsQuery } from './ai-owners.ts';
 
 export { PrometheusQueryError } from './client.ts';
 
@@ -53,6 +55,7 @@ interface GpuAcc {
   gpusPerPod: number;
   model?: string;
   totalBytes: number;
+  exporter?: string;
 }
 
 interface ContainerAcc {
@@ -79,6 +82,7 @@ interface WorkloadAcc {
   /** Pods running at the newest step seen. */
   lastPods: number;
   lastPodsTime: number;
+  serving?: ServingAcc;
 }
 
 /** Latest value of a daily-step series: [time, value]. */
@@ -140,6 +144,11 @@ export async function collectUsage(
       case 'rs': if (owner.kind && owner.kind !== '<none>') rsOwner.set(`${ns}/${labels.replicaset}`, owner); break;
       case 'job': if (owner.kind && owner.kind !== '<none>') jobOwner.set(`${ns}/${labels.job_name}`, owner); break;
     }
+  };
+
+  const podLabels = new Map<string, Record<string, string>>();
+  const podLabelsSink: SeriesSink = (labels, times, values) => {
+    if (lastPoint(times, values)) podLabels.set(`${labels[x.ns]}/${labels[x.pod]}`, labels);
   };
 
   const requests = new Map<string, Map<string, Resource[]>>();
@@ -213,7 +222,10 @@ export async function collectUsage(
 
   const dayRange = { start: dayStart, end: dayEnd, step: DAY };
   const phase1: Array<Promise<unknown>> = [
-    client.query('range', { query: ownersQuery(x), ...dayRange }, 'owners (kube_pod_owner, kube_replicaset_owner, kube_job_owner)', ownersSink).then(s => { warn(s.warnings); tick('owners'); }),
+    Promise.all([
+      client.query('range', { query: ownersQuery(x), ...dayRange }, 'owners (kube_pod_owner, kube_replicaset_owner, kube_job_owner)', ownersSink),
+      client.query('range', { query: aiPodLabelsQuery(x), ...dayRange }, 'AI workload owners (kube_pod_labels)', podLabelsSink),
+    ]).then(all => { for (const s of all) warn(s.warnings); tick('owners'); }),
     client.query('range', { query: specQuery(x), ...dayRange }, 'requests, limits, replicas and HPAs (kube-state-metrics)', specSink).then(s => { warn(s.warnings); tick('requests, limits, replicas'); }),
     hourEnd >= hourStart
       ? client.query('range', { query: eventsQuery(x), start: hourStart, end: hourEnd, step: HOUR }, 'restarts and OOM kills', eventsSink).then(s => { warn(s.warnings); tick('restarts, OOM kills'); })
@@ -234,7 +246,8 @@ export async function collectUsage(
   for (const [key, owner] of podOwner) {
     const slash = key.indexOf('/');
     const ns = key.slice(0, slash), pod = key.slice(slash + 1);
-    const resolved = resolveOwner(ns, owner, rsOwner, jobOwner);
+    const labels = podLabels.get(key);
+    const resolved = (labels && aiOwnerFromLabels(labels)) || aiOwnerFromNames(owner, resolveOwner(ns, owner, rsOwner, jobOwner));
     if (!resolved) { unowned.push(`${key} (${owner.kind || 'no owner'})`); continue; }
     const ref: WorkloadRef = { cluster: cluster.name, namespace: ns, kind: resolved.kind, name: resolved.name };
     const id = workloadId(ref);
@@ -337,6 +350,27 @@ export async function collectUsage(
   };
   const tasks: Array<Promise<unknown>> = [...phase1];
   for (const ns of namespaces) for (const slice of slices) tasks.push(usageSlice(ns, slice));
+  // Namespaces whose pods request an accelerator (known once the spec query is in) also get one
+  // query per slice for the vendors' exporters and the serving engines.
+  const accSink = acceleratorSink(x, (ns, pod, ctr) => {
+    const w = podWorkload.get(`${ns}/${pod}`);
+    return w ? gpuOf(containerOf(w, ctr)) : undefined;
+  });
+  const srvSink = servingSink(x, (ns, pod) => {
+    const w = podWorkload.get(`${ns}/${pod}`);
+    return w ? (w.serving ??= new ServingAcc(reference)) : undefined;
+  });
+  const bothSink: SeriesSink = (labels, times, values) => (SERVING_TAGS.test(labels[TAG] ?? '') ? srvSink : accSink)(labels, times, values);
+  tasks.push(phase1[1].then(() => {
+    const acceleratorNamespaces = namespaces.filter(ns => [...requests].some(([key, byContainer]) =>
+      key.startsWith(`${ns}/`) && [...byContainer.values()].some(list => list.some(r => acceleratorResource(r.resource)))));
+    total += acceleratorNamespaces.length * slices.length;
+    return settleAll(acceleratorNamespaces.flatMap(ns => slices.map(slice => {
+      const query = `${acceleratorUsageQuery(x, ns, `${rangeWindow}s`)}\nor ${servingQuery(x, ns, `${rangeWindow}s`)}`;
+      return client.query('range', { query, start: slice.start, end: slice.end, step }, `accelerators and serving engines of namespace ${ns}`, bothSink)
+        .then(s => { warn(s.warnings); tick(`accelerators ${ns}`); });
+    })));
+  }));
   await settleAll(tasks);
   if (unknownPods.size) warn([`${unknownPods.size} pods with usage but no kube_pod_owner series were skipped: ${[...unknownPods].slice(0, 5).join(', ')}${unknownPods.size > 5 ? ', …' : ''}`]);
 
@@ -396,6 +430,7 @@ export async function collectUsage(
         usage.gpu = {
           gpusPerPod: c.gpu.gpusPerPod || 1,
           ...(c.gpu.model ? { model: c.gpu.model } : {}),
+          ...(c.gpu.exporter ? { exporter: c.gpu.exporter } : {}),
           utilisation: c.gpu.util.toState(),
           memoryUsed: c.gpu.memory.toState(),
           memoryTotalBytes: c.gpu.totalBytes,
@@ -406,6 +441,8 @@ export async function collectUsage(
       containers.push(usage);
     }
     const profile: UsageProfile = { ref: w.ref, current, containers };
+    const serving = w.serving?.toUsage();
+    if (serving && containers.length) profile.serving = serving;
     if (containers.length === 0 || have < minHistory) {
       profile.containers = [];
       profile.insufficient = {
@@ -479,6 +516,7 @@ function currentSpec(w: WorkloadAcc, s: SpecTables): WorkloadSpec {
   const ns = w.ref.namespace;
   // Per container and resource: the value of the most recently seen pods (the newest ReplicaSet
   // after a rollout), the most common one among them.
+  const accelerators = new Map<string, string>();
   const pick = (table: SpecTables['requests'], ctr: string): ContainerResources['requests'] => {
     const byResource = new Map<string, Array<{ t: number; value: number }>>();
     for (const pod of w.pods) {
@@ -489,6 +527,7 @@ function currentSpec(w: WorkloadAcc, s: SpecTables): WorkloadSpec {
       }
     }
     const out: ContainerResources['requests'] = {};
+    let accelerator: string | undefined;
     for (const [resource, list] of byResource) {
       const newest = Math.max(...list.map(r => r.t));
       const counts = new Map<number, number>();
@@ -496,7 +535,10 @@ function currentSpec(w: WorkloadAcc, s: SpecTables): WorkloadSpec {
       const value = [...counts].sort((a, b) => b[1] - a[1] || b[0] - a[0])[0][0];
       if (resource === 'cpu') out.cpuCores = value;
       else if (resource === 'memory') out.memoryBytes = value;
-      else if (/^nvidia[._]com[_/]gpu$/.test(resource) || resource === 'gpu') out.gpus = value;
+      else if ((accelerator = acceleratorResource(resource))) {
+        out.gpus = (out.gpus ?? 0) + value;
+        if (accelerator !== 'nvidia.com/gpu') accelerators.set(ctr, accelerator);
+      }
     }
     return out;
   };
@@ -505,9 +547,11 @@ function currentSpec(w: WorkloadAcc, s: SpecTables): WorkloadSpec {
   for (const pod of w.pods) {
     for (const table of [s.requests, s.limits]) for (const ctr of table.get(`${ns}/${pod}`)?.keys() ?? []) names.add(ctr);
   }
-  const containers: ContainerResources[] = [...names].filter(Boolean).sort().map(ctr => ({
-    container: ctr, requests: pick(s.requests, ctr), limits: pick(s.limits, ctr),
-  }));
+  const containers: ContainerResources[] = [...names].filter(Boolean).sort().map(ctr => {
+    const c: ContainerResources = { container: ctr, requests: pick(s.requests, ctr), limits: pick(s.limits, ctr) };
+    const accelerator = accelerators.get(ctr);
+    return accelerator ? { ...c, accelerator } : c;
+  });
   const spec: WorkloadSpec = { ref: w.ref, containers };
   const replicas = s.replicaSpec.get(`${w.ref.kind}/${ns}/${w.ref.name}`);
   if (replicas !== undefined) spec.replicas = replicas;

@@ -157,8 +157,9 @@ test('workloads are discovered from kube-state-metrics alone, per cluster label'
     'test/data/CronJob/report', 'test/data/StatefulSet/db', 'test/kube-system/DaemonSet/agent', 'test/ml/Deployment/infer',
     'test/shop/Deployment/api', 'test/shop/Deployment/newbie', 'test/shop/Deployment/web', 'test/shop/Rollout/canary',
   ]);
-  // 5 cluster-wide queries + one per namespace (3 days at 300 s fit one slice).
-  assert.equal(queries, 5 + 4);
+  // 6 cluster-wide queries (with the AI controllers' pod labels) + one per namespace (3 days at
+  // 300 s fit one slice) + one for the namespace whose pods request accelerators (ml).
+  assert.equal(queries, 6 + 4 + 1);
   assert.deepEqual(warnings, []);
 });
 
@@ -302,6 +303,6 @@ test('the default step of 60 s splits 14 days into slices of at most 11,000 poin
   c.prometheus.stepSeconds = 60;
   const r = await collectUsage(c, { start: END - 14 * DAY, end: END }, { quiet: true, fetch: recordingFetch });
   for (const s of seen) assert.ok((s.end - s.start) / s.step + 1 <= 11_000, `${(s.end - s.start) / s.step + 1} points`);
-  assert.equal(seen.filter(s => s.step === 60).length, 4 * 2, 'two slices per namespace');
+  assert.equal(seen.filter(s => s.step === 60).length, (4 + 1) * 2, 'two slices per namespace, and per namespace with accelerators');
   assert.ok(r.profiles.length >= 7);
 });
