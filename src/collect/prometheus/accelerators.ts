@@ -80,7 +80,7 @@ export function acceleratorUsageQuery(x: QueryContext, namespace: string, window
     // DCGM: graphics-engine activity (0..1) only where DCGM_FI_DEV_GPU_UTIL is not exported (the usage query reads that one).
     part(`max by (${b('UUID', 'modelName')}) (${avg('DCGM_FI_PROF_GR_ENGINE_ACTIVE')} * 100 unless on (${b('UUID')}) ${sel(x, 'DCGM_FI_DEV_GPU_UTIL', ns)})`, 'util', 'dcgmprof', 'UUID', 'modelName'),
     // AMD device metrics exporter: GPU_GFX_ACTIVITY (%), GPU_USED_VRAM / GPU_TOTAL_VRAM (MB), GPU_PACKAGE_POWER (W).
-    part(`max by (${b('gpu_id', 'card_model')}) (${avg('gpu_gfx_activity')})`, 'util', 'amd', 'gpu_id', 'card_model'),
+    part(`max by (${b('gpu_id', 'card_series')}) (${avg('gpu_gfx_activity')})`, 'util', 'amd', 'gpu_id', 'card_series'),
     part(`max by (${b('gpu_id')}) (${max('gpu_used_vram')}) * 1048576`, 'mem', 'amd', 'gpu_id'),
     part(`max by (${b('gpu_id')}) (${max('gpu_total_vram')}) * 1048576`, 'total', 'amd', 'gpu_id'),
     part(`max by (${b('gpu_id')}) (${avg('gpu_package_power')})`, 'pow', 'amd', 'gpu_id'),
