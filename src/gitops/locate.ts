@@ -18,6 +18,7 @@ import {
   type KustomizeHelpers, type KustomizeRole, type PatchTarget,
 } from './formats/kustomize/index.ts';
 import { containerNames, extractManifest, FORMAT as MANIFEST, isObject, manifestWorkload } from './formats/manifests/index.ts';
+import { workloadKindFormat } from './formats/workload-kinds.ts';
 
 export interface LocateResult extends Found {
   errors: InputError[];
@@ -90,7 +91,9 @@ export function locateDetailed(files: RepoFile[], options: { clusters?: ClusterC
         const patchRole = fileRoles.find(r => r.patch);
         const target = { kind: own.kind ?? patchRole?.patch?.target?.kind, name: own.name ?? patchRole?.patch?.target?.name, namespace: own.namespace };
         const ctx = { ...helpers.manifestContext(base, target), format: patchRole ? 'kustomize' : MANIFEST };
+        const custom = workloadKindFormat(getString(root, ['apiVersion']), getString(root, ['kind']));
         if (isHelmRelease(root)) extractHelmRelease({ ...ctx, format: 'flux' }, root, found, parsedDoc.doc, anchors);
+        else if (custom) custom.extract({ ...ctx, format: patchRole ? 'kustomize' : custom.format }, root, { found, doc: parsedDoc.doc, anchors });
         else extractManifest(ctx, root, found, parsedDoc.doc, anchors);
       } else if (looksLikeValues(root) && !isSettingsFile(root)) {
         walkValues(valuesContext(base, valueRefs.get(file)), root as YAMLMap, [], [], found, parsedDoc.doc, anchors);

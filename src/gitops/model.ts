@@ -20,7 +20,11 @@ export interface Location {
   format: string;
   workload?: WorkloadInfo;
   container?: string;
+  /** Part of a multi-part workload (KServe predictor, Ray worker group, LWS leader…), when it has one. */
+  component?: string;
   field: FieldName;
+  /** For gpu fields: the extended resource counted (`nvidia.com/gpu`, `amd.com/gpu`, `nvidia.com/mig-1g.10gb`…). */
+  resource?: string;
   /** As written in the file, without quotes (e.g. "500m"). */
   value: string;
   editable: boolean;
@@ -50,6 +54,7 @@ export interface Context {
   format: string;
   workload?: WorkloadInfo;
   container?: string;
+  component?: string;
   match: MatchInfo;
   /** Inherited reason why values here may not be edited (reached through an alias, shared anchor…). */
   readOnly?: string;
@@ -95,7 +100,10 @@ export function toLocation(spot: Spot): Location {
     id: spot.id, file: spot.file, line: spot.line, column: spot.column, format: spot.format,
     ...(spot.workload ? { workload: spot.workload } : {}),
     ...(spot.container !== undefined ? { container: spot.container } : {}),
-    field: spot.field, value: spot.value, editable: spot.editable,
+    ...(spot.component !== undefined ? { component: spot.component } : {}),
+    field: spot.field,
+    ...(spot.resource !== undefined ? { resource: spot.resource } : {}),
+    value: spot.value, editable: spot.editable,
     ...(spot.reason ? { reason: spot.reason } : {}),
   };
   return loc;

@@ -8,7 +8,24 @@ import {
   type Document, type Node, type Pair, type PathSegment, type YAMLMap,
 } from './yaml.ts';
 
-const RESOURCE_KEYS: Record<string, 'cpu' | 'memory' | 'gpu'> = { cpu: 'cpu', memory: 'memory', 'nvidia.com/gpu': 'gpu' };
+const RESOURCE_KEYS: Record<string, 'cpu' | 'memory' | 'gpu'> = { cpu: 'cpu', memory: 'memory' };
+
+/**
+ * Extended resources that count accelerators: NVIDIA GPUs and MIG slices, AMD, Intel (i915, xe),
+ * Gaudi, AWS Neuron devices and cores, Google TPU chips. Intel's shared-GPU resources
+ * (millicores, memory.max, tiles) are not counts of devices and are left out.
+ */
+const ACCELERATOR = /^(nvidia\.com\/gpu|nvidia\.com\/mig-\d+g\.\d+gb(\.me)?|amd\.com\/gpu|habana\.ai\/gaudi|aws\.amazon\.com\/neuron(core|device)?|google\.com\/tpu|gpu\.intel\.com\/(i915|xe))$/;
+
+export function isAcceleratorKey(key: string): boolean {
+  return ACCELERATOR.test(key);
+}
+
+/** cpu, memory or gpu for a resource name (every accelerator counts as gpu); undefined otherwise. */
+export function resourceOf(key: string | undefined): 'cpu' | 'memory' | 'gpu' | undefined {
+  if (key === undefined) return undefined;
+  return RESOURCE_KEYS[key] ?? (ACCELERATOR.test(key) ? 'gpu' : undefined);
+}
 
 const lineTables = new Map<string, (offset: number) => { line: number; column: number }>();
 function positionIn(fileText: string, offset: number): { line: number; column: number } {
@@ -119,6 +136,7 @@ export function makeSpot(ctx: Context, pair: Pair, path: PathSegment[], field: F
     format: ctx.format,
     ...(ctx.workload ? { workload: ctx.workload } : {}),
     ...(ctx.container !== undefined ? { container: ctx.container } : {}),
+    ...(ctx.component !== undefined ? { component: ctx.component } : {}),
     field,
     value,
     editable: reason === undefined,
@@ -156,11 +174,12 @@ export function walkResources(ctx: Context, parent: YAMLMap, pair: Pair, path: P
     const dup = duplicateKeys(inner.node);
     for (const valuePair of inner.node.items) {
       const key = keyText(valuePair);
-      const resource = key === undefined ? undefined : RESOURCE_KEYS[key];
+      const resource = resourceOf(key);
       if (!resource || key === undefined) continue;
       const field = `${resource}.${kind === 'requests' ? 'request' : 'limit'}` as FieldName;
       const leafCtx = enter(inner.ctx, undefined, valuePair.value, anchors, doc).ctx;
       const spot = makeSpot({ ...leafCtx, keyLines: inner.ctx.keyLines }, valuePair, [...path, kind, key], field, dup.has(key) || dupTop.has(kind), { map: inner.node, parent: { map: resources, pair: kindPair as Pair } });
+      if (spot && resource === 'gpu') spot.resource = key;
       if (spot) found.spots.push(spot);
     }
   }

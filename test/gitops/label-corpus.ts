@@ -21,7 +21,6 @@ const HPA: Record<string, string> = {
 /** Review decisions: candidate lines that are look-alikes, not container resources or replicas. */
 const EXCLUDE: Array<{ file: RegExp; reason: string; line?: (text: string, parents: string[]) => boolean }> = [
   { file: /quota\.yaml$/, reason: 'ResourceQuota hard limits, not a container' },
-  { file: /ray-(service|job)/, reason: 'Ray worker-group replicas/minReplicas/maxReplicas are Ray autoscaler settings, not a Kubernetes workload or HPA', line: (t) => /^\s*(-\s+)?(replicas|minReplicas|maxReplicas):/.test(t) },
   { file: /hpa-v[12]-healthy\.yaml$/, reason: 'status.currentReplicas/desiredReplicas are status, not settings', line: (_t, parents) => parents.includes('status') },
 ];
 

@@ -6,7 +6,7 @@ import path from 'node:path';
 import type { ClusterConfig } from '../../../config/types.ts';
 import type { FieldName } from '../../../core/types.ts';
 import type { Context, Found, MatchInfo } from '../../model.ts';
-import { countSpot, makeSpot } from '../../walk.ts';
+import { countSpot, makeSpot, resourceOf } from '../../walk.ts';
 import {
   embeddedSource, get, getIn, getString, isMap, isScalar, isSeq, itemName, keyText, parseSource, pathText,
   type Document, type Pair, type PathSegment, type YAMLMap,
@@ -157,7 +157,7 @@ export function extractArgoApp(ctx: Context, root: YAMLMap, found: Found, doc: D
           const p = [...base, 'helm', 'parameters', seg, 'value'];
           const r = keys.lastIndexOf('resources');
           if (r !== -1 && keys.length === r + 3 && (keys[r + 1] === 'requests' || keys[r + 1] === 'limits')) {
-            const res = last === 'cpu' ? 'cpu' : last === 'memory' ? 'memory' : last === 'nvidia.com/gpu' ? 'gpu' : undefined;
+            const res = resourceOf(last);
             if (!res) return;
             const component = keys.slice(0, r);
             const c = { ...actx, match: { ...match, helm: { ...match.helm!, component } }, ...(component.length ? { container: component.join('.') } : {}) };

@@ -6,6 +6,7 @@
 import type { FieldName } from '../../../core/types.ts';
 import type { Context, Found } from '../../model.ts';
 import { countSpot, enter, walkResources } from '../../walk.ts';
+import { modelSpecSpot } from '../vllm-production-stack/index.ts';
 import {
   duplicateKeys, get, isMap, isScalar, isSeq, itemName, keyText, scalarText,
   type Document, type Pair, type PathSegment, type YAMLMap,
@@ -60,6 +61,8 @@ export function walkValues(ctx: Context, map: YAMLMap, path: PathSegment[], comp
       }
       continue;
     }
+    const modelSpec = modelSpecSpot(here, map, pair, key, path, dup.has(key));
+    if (modelSpec) { found.spots.push(modelSpec); continue; }
     if (key === 'resources') {
       const value = pair.value;
       const empty = isMap(value) && value.items.length === 0;

@@ -5,7 +5,7 @@
 import path from 'node:path';
 import type { FieldName } from '../../../core/types.ts';
 import type { Context, Found } from '../../model.ts';
-import { countSpot, enter, makeSpot, walkContainer, walkResources } from '../../walk.ts';
+import { countSpot, enter, makeSpot, resourceOf, walkContainer, walkResources } from '../../walk.ts';
 import {
   embeddedSource, get, getString, itemName, pathText, isMap, isScalar, isSeq, keyText, parseSource, scalarText,
   type Document, type Pair, type ParsedDoc, type PathSegment, type YAMLMap,
@@ -237,7 +237,7 @@ export function extractOps(ctx: Context, list: import('yaml').YAMLSeq, target: P
       if (!isMap(value)) return;
       for (const p of value.items) {
         const key = keyText(p as Pair);
-        const res = key === 'cpu' ? 'cpu' : key === 'memory' ? 'memory' : key === 'nvidia.com/gpu' ? 'gpu' : undefined;
+        const res = resourceOf(key);
         if (!res || !key) continue;
         const spot = makeSpot(cctx, p as Pair, [...path, key], `${res}.${m[4] === 'requests' ? 'request' : 'limit'}` as FieldName);
         if (spot) found.spots.push(spot);
