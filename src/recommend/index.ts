@@ -234,7 +234,7 @@ export function recommendWorkload(profile: UsageProfile, options: EngineOptions)
   }
 
   // A serving engine's own metrics size its replicas: concurrency and queueing, not CPU.
-  if (serving && !hpa && currentReplicas !== undefined && plans.every(p => p.estimate.sufficient)) {
+  if (serving && !hpa && SCALABLE.has(profile.ref.kind) && currentReplicas !== undefined && plans.every(p => p.estimate.sufficient)) {
     const from = sum(plans.map(p => p.gpuFrom)), to = sum(plans.map(p => p.gpuTo ?? p.gpuFrom));
     const r = servingReplicas(serving, currentReplicas, from > 0 && to > 0 ? from / to : 1, undefined, Math.max(1, options.minReplicas ?? 1));
     if (r.replicas !== currentReplicas) replicas = { from: currentReplicas, to: r.replicas };

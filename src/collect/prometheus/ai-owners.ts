@@ -29,6 +29,9 @@ export const AI_OWNER_RULES: readonly OwnerRule[] = [
   { kind: 'NIMService', nameLabel: 'app.kubernetes.io/name', when: { 'app.kubernetes.io/managed-by': 'k8s-nim-operator' } },
 ];
 
+/** Kinds whose replica count kube-state-metrics does not export: the pods seen last stand for it. */
+export const AI_KINDS: ReadonlySet<string> = new Set(AI_OWNER_RULES.map(r => r.kind));
+
 /** kube-state-metrics' name for a pod label: `label_` + the key with every other character as `_`. */
 export function ksmLabel(key: string): string {
   return `label_${key.replace(/[^a-zA-Z0-9_]/g, '_')}`;

@@ -19,7 +19,7 @@ import {
 } from './queries.ts';
 import type { SeriesSink } from './stream-parse.ts';
 import { acceleratorResource, acceleratorSink, acceleratorUsageQuery, SERVING_TAGS, ServingAcc, servingQuery, servingSink } from './accelerators.ts';
-import { aiOwnerFromLabels, aiOwnerFromNames, aiPodLabelsQuery } from './ai-owners.ts';
+import { AI_KINDS, aiOwnerFromLabels, aiOwnerFromNames, aiPodLabelsQuery } from './ai-owners.ts';
 
 export { PrometheusQueryError } from './client.ts';
 
@@ -555,7 +555,7 @@ function currentSpec(w: WorkloadAcc, s: SpecTables): WorkloadSpec {
   const spec: WorkloadSpec = { ref: w.ref, containers };
   const replicas = s.replicaSpec.get(`${w.ref.kind}/${ns}/${w.ref.name}`);
   if (replicas !== undefined) spec.replicas = replicas;
-  else if ((w.ref.kind === 'Rollout') && w.lastPods > 0) spec.replicas = w.lastPods;
+  else if ((w.ref.kind === 'Rollout' || AI_KINDS.has(w.ref.kind)) && w.lastPods > 0) spec.replicas = w.lastPods;
   for (const [key, ref] of [...s.hpaMin.keys()].map(k => [k, s.hpaTargetRef.get(k)] as const)) {
     if (!key.startsWith(`${ns}/`)) continue;
     const hpaName = key.slice(ns.length + 1);
