@@ -65,8 +65,10 @@ export function recommendationTable(plan: Plan, color: boolean): string {
 }
 
 export function unplacedText(plan: Plan): string {
-  if (plan.unplaced.length === 0) return '';
-  return `Not placed in the repository:\n${plan.unplaced.map(u => `  - ${u.recommendation}${u.container ? `/${u.container}` : ''}${u.field ? ` ${u.field}` : ''}: ${u.reason}`).join('\n')}\n`;
+  const coupled = plan.edits.flatMap(e => e.coupled ?? []);
+  const changedWith = coupled.length ? `Changed with the GPU count (bound settings):\n${coupled.map(c => `  - ${c}`).join('\n')}\n` : '';
+  if (plan.unplaced.length === 0) return changedWith;
+  return `${changedWith}Not placed in the repository:\n${plan.unplaced.map(u => `  - ${u.recommendation}${u.container ? `/${u.container}` : ''}${u.field ? ` ${u.field}` : ''}: ${u.reason}`).join('\n')}\n`;
 }
 
 export function planDiff(plan: Plan): string {

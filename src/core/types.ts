@@ -289,8 +289,10 @@ export interface Edit {
   newText: string;
   /** Recommendation ids this edit carries. */
   recommendations: string[];
-  /** Location ids changed. */
+  /** Location ids changed (and the ids of settings bound to a GPU count that changed with it). */
   locations: string[];
+  /** Settings changed because they are bound to a GPU count that changed (tensor parallelism…). */
+  coupled?: string[];
 }
 
 /** A recommendation (or part of one) that could not be written to the repository, and why. */

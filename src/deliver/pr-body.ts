@@ -298,6 +298,13 @@ function unplacedOf(group: PullRequestGroup, plan: Plan): Unplaced[] {
   return plan.unplaced.filter(u => ids.has(u.recommendation));
 }
 
+/** Settings bound to a GPU count (tensor parallelism, num-gpus…) that change in the same edit. */
+function coupledSection(group: PullRequestGroup): string {
+  const notes = group.edits.flatMap(e => e.coupled ?? []);
+  if (notes.length === 0) return '';
+  return `### Changed with the GPU count\n\nThese settings are bound to a GPU count this pull request changes, so they change in the same edit:\n\n${notes.map(n => `- ${inline(n)}`).join('\n')}`;
+}
+
 function unplacedSection(unplaced: Unplaced[], level: Level): string {
   if (unplaced.length === 0) return '';
   const shown = level.compact ? unplaced.slice(0, MAX_COMPACT_UNPLACED) : unplaced;
@@ -346,6 +353,7 @@ function render(group: PullRequestGroup, plan: Plan, level: Level): string {
     level.charts ? chartsSection(recs) : '',
     policySection(recs, level),
     pricingSection(recs),
+    coupledSection(group),
     unplacedSection(unplacedOf(group, plan), level),
     OPT_OUT,
     `<sub>rightsizer ${VERSION} · usage up to ${inline(plan.asOf)}</sub>`,

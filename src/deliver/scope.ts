@@ -3,7 +3,7 @@
 // and HPA values at the locations accepted recommendations asked for (checked by the editors'
 // checkEditScope on the parsed YAML). Anything else aborts the run.
 
-import { checkEditScope, locate, readRepoFiles, type Location, type RepoFile } from '../gitops/index.ts';
+import { checkEditScope, locate, locateBindings, readRepoFiles, type Location, type RepoFile } from '../gitops/index.ts';
 import type { GitRepo } from './git.ts';
 import type { PullRequestGroup } from './types.ts';
 
@@ -46,6 +46,8 @@ export async function checkScope(input: ScopeInput): Promise<string[]> {
   for (const [p, text] of Object.entries(input.before)) files.push({ path: p, text });
   files.sort((a, b) => (a.path < b.path ? -1 : a.path > b.path ? 1 : 0));
   const { locations } = locate(files);
+  // Settings bound to a GPU count (tensor parallelism…) change with it: their ids end in `@<setting>`.
+  const bound = new Set(locateBindings(files.filter(f => changed.includes(f.path))).map(b => b.id));
 
   for (const p of changed) {
     const edit = editByPath.get(p);
@@ -55,6 +57,7 @@ export async function checkScope(input: ScopeInput): Promise<string[]> {
     for (const id of edit.locations) {
       const loc = located.get(id);
       if (loc) allowed.push(loc);
+      else if (bound.has(id)) allowed.push({ id: id.replace(/@[^@]*$/, ''), file: p, line: 0, column: 0, format: 'bound', field: 'gpu.request', value: '', editable: true });
       // A key the editor inserts (a missing request or limit) is not in the file before the edit.
       else if (INSERTABLE.test(id) && id.startsWith(`${p}#`)) allowed.push({ id, file: p, line: 0, column: 0, format: 'inserted', field: 'cpu.request', value: '', editable: true });
       else problems.push(`${p}: location ${id} asked for by the plan is not a resource, replica or HPA value in this file`);

@@ -13,6 +13,7 @@ export { readRepoFiles } from './repo-files.ts';
 export { applyValues } from './edit.ts';
 export { planEdits } from './plan.ts';
 export { checkEditScope } from './scope.ts';
+export { locateBindings, type Binding } from './coupling.ts';
 
 /** Every place in the files that sets container resources, replicas or HPA bounds/targets. */
 export function locate(files: RepoFile[], options: { clusters?: ClusterConfig[] } = {}): { locations: Location[]; errors: InputError[] } {

@@ -6,6 +6,7 @@ import path from 'node:path';
 import type { ClusterConfig, RepositoryConfig, WorkloadMapping } from '../config/types.ts';
 import type { Change, Edit, FieldName, Recommendation, Unplaced } from '../core/types.ts';
 import { applyTextChanges, insertChanges, newValueText, removeChange, replaceChange, type TextChange } from './edit.ts';
+import { coupleGpuChanges, locateBindings, type GpuChange } from './coupling.ts';
 import { clusterFromPath, locateDetailed, normaliseKind } from './locate.ts';
 import { toLocation, type Block, type Context, type Location, type Spot } from './model.ts';
 import type { RepoFile } from './repo-files.ts';
@@ -28,6 +29,21 @@ const CONTAINER_FIELDS: Array<[keyof Omit<import('../core/types.ts').ContainerRe
   ['cpuRequest', 'cpu.request'], ['cpuLimit', 'cpu.limit'], ['memoryRequest', 'memory.request'],
   ['memoryLimit', 'memory.limit'], ['gpuRequest', 'gpu.request'], ['gpuLimit', 'gpu.limit'],
 ];
+
+interface PendingGpu extends GpuChange {
+  rec: string;
+  fail: (reason: string) => void;
+}
+
+/**
+ * For GPU fields, the accelerator the container counts: a `nvidia.com/gpu: 0` set beside a MIG
+ * slice (mixed strategy) stays as it is.
+ */
+function acceleratorsOf(chosen: Spot[], w: Wanted): Spot[] {
+  if (!w.field.startsWith('gpu.')) return chosen;
+  const used = chosen.filter(s => s.value !== '0');
+  return used.length > 0 ? used : chosen;
+}
 
 function wantedChanges(rec: Recommendation): Wanted[] {
   const out: Wanted[] = [];
@@ -142,12 +158,13 @@ export function planEdits(files: RepoFile[], recommendations: Recommendation[], 
   const parseNote = errors.length > 0 ? ` (${errors.length} file${errors.length === 1 ? '' : 's'} could not be parsed: ${errors.map(e => e.message).join('; ')})` : '';
 
   const unplaced: Unplaced[] = [];
-  const perFile = new Map<string, { changes: TextChange[]; recs: Set<string>; locations: Map<string, Location> }>();
+  const perFile = new Map<string, { changes: TextChange[]; recs: Set<string>; locations: Map<string, Location>; coupled: string[]; boundIds: Set<string> }>();
   const fileEntry = (file: string) => {
     let entry = perFile.get(file);
-    if (!entry) { entry = { changes: [], recs: new Set(), locations: new Map() }; perFile.set(file, entry); }
+    if (!entry) { entry = { changes: [], recs: new Set(), locations: new Map(), coupled: [], boundIds: new Set() }; perFile.set(file, entry); }
     return entry;
   };
+  const gpuChanges: PendingGpu[] = [];
   const inserts = new Map<Block, { recs: Set<string>; entries: Array<{ field: FieldName; text: string }> }>();
 
   for (const rec of recommendations) {
@@ -164,8 +181,13 @@ export function planEdits(files: RepoFile[], recommendations: Recommendation[], 
       const fail = (reason: string) => unplaced.push({ recommendation: rec.id, field: w.field, ...(w.container ? { container: w.container } : {}), reason });
       if (ambiguous) { fail(ambiguous); continue; }
       if (chosen.length > 0) {
-        for (const spot of chosen) {
+        for (const spot of acceleratorsOf(chosen, w)) {
           if (!spot.editable) { fail(`${spot.file}:${spot.line}: ${spot.reason}`); continue; }
+          if (spot.field.startsWith('gpu.') && w.change.to !== undefined) {
+            // Decided below with the settings bound to the GPU count (src/gitops/coupling.ts).
+            gpuChanges.push({ spot, to: w.change.to, rec: rec.id, fail });
+            continue;
+          }
           const entry = fileEntry(spot.file);
           try {
             entry.changes.push(w.change.to === undefined ? removeChange(spot) : replaceChange(spot, w.change.to));
@@ -193,6 +215,26 @@ export function planEdits(files: RepoFile[], recommendations: Recommendation[], 
       entry.entries.push({ field: w.field, text: newValueText(w.field, w.change.to, sibling) });
       inserts.set(original, entry);
     }
+  }
+
+  // GPU counts change together with every setting bound to them, or not at all.
+  const coupled = coupleGpuChanges(gpuChanges, spots.filter(sp => sp.field.startsWith('gpu.')), locateBindings(files));
+  const withheld = new Set(coupled.withheld.map(x => x.change));
+  for (const { change, reason } of coupled.withheld) (change as PendingGpu).fail(`GPU count withheld: ${reason}`);
+  for (const g of gpuChanges) {
+    if (withheld.has(g)) continue;
+    const entry = fileEntry(g.spot.file);
+    entry.changes.push(replaceChange(g.spot, g.to));
+    entry.recs.add(g.rec);
+    entry.locations.set(g.spot.id, toLocation(g.spot));
+  }
+  const gpuRecs = (file: string) => gpuChanges.filter(g => !withheld.has(g) && g.spot.file === file).map(g => g.rec);
+  for (const c of coupled.bound) {
+    const entry = fileEntry(c.binding.file);
+    entry.changes.push(c.change);
+    entry.coupled.push(c.note);
+    for (const r of gpuRecs(c.gpuFile)) entry.recs.add(r);
+    entry.boundIds.add(c.binding.id);
   }
 
   for (const [block, { recs, entries }] of inserts) {
@@ -235,7 +277,11 @@ export function planEdits(files: RepoFile[], recommendations: Recommendation[], 
       continue;
     }
     if (newText === original.text) continue;
-    edits.push({ path: file, oldText: original.text, newText, recommendations: [...entry.recs].sort(), locations: [...entry.locations.keys()].sort() });
+    edits.push({
+      path: file, oldText: original.text, newText, recommendations: [...entry.recs].sort(),
+      locations: [...entry.locations.keys(), ...entry.boundIds].sort(),
+      ...(entry.coupled.length > 0 ? { coupled: entry.coupled } : {}),
+    });
   }
   const locations = [...perFile.values()].flatMap(e => [...e.locations.values()]);
   return { edits, unplaced, locations };

@@ -1,6 +1,7 @@
 // Walkers shared by the formats: a container's `resources` block, a pod spec's containers,
 // and turning one YAML scalar into a Spot.
 
+import { parseQuantity } from '../core/quantity.ts';
 import type { FieldName } from '../core/types.ts';
 import type { Block, Context, Found, Spot } from './model.ts';
 import {
@@ -124,6 +125,7 @@ export function makeSpot(ctx: Context, pair: Pair, path: PathSegment[], field: F
     return undefined;
   }
   if (duplicated) reason ??= `the key "${keyText(pair)}" appears more than once in its mapping; the file is ambiguous`;
+  if (!field.startsWith('hpa.') && field !== 'replicas' && parseQuantity(value) === undefined) reason ??= `the value ${value} is not a quantity (a placeholder filled in before the file is applied?)`;
   const fileStart = ctx.source.toFile(start), fileEnd = ctx.source.toFile(end);
   const pos = positionIn(ctx.source.fileText, fileStart);
   const keyLine = keyNode.range ? lineOf(ctx, keyNode.range[0]) : pos.line;

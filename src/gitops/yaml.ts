@@ -68,7 +68,32 @@ export function parseSource(source: Source): { docs: ParsedDoc[]; error?: InputE
       return { docs: [], error: new InputError(source.file, `invalid YAML: ${message}`, at) };
     }
   }
+  for (const doc of list) {
+    const key = collectionKey(doc.contents);
+    if (key?.range) {
+      const at = position(source.fileText, source.toFile(key.range[0]));
+      const text = source.text.slice(key.range[0], key.range[1]);
+      return { docs: [], error: new InputError(source.file, `a mapping key is itself a collection (${text}): a template placeholder? The file does not load as Kubernetes YAML until it is filled in`, at) };
+    }
+  }
   return { docs: list.map((doc, index) => ({ index, doc, source })) };
+}
+
+/** The first key that is a map or a list (`{{HF_TOKEN}}: …` parses so): Kubernetes cannot load it. */
+function collectionKey(node: unknown): { range?: number[] } | undefined {
+  if (isMap(node)) {
+    for (const pair of node.items) {
+      if (isMap(pair.key) || isSeq(pair.key)) return pair.key as { range?: number[] };
+      const inner = collectionKey(pair.value);
+      if (inner) return inner;
+    }
+  } else if (isSeq(node)) {
+    for (const item of node.items) {
+      const inner = collectionKey(item);
+      if (inner) return inner;
+    }
+  }
+  return undefined;
 }
 
 /**

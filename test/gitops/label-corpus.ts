@@ -5,6 +5,13 @@
 // with the locator points at a bug in one of the two.
 //
 //   ./node_modules/.bin/node test/gitops/label-corpus.ts ../shared/corpus/gitops > test/gitops/expected-locations.json
+//
+// The AI-serving corpus (../shared/corpus/gitops-ai) was drafted the same way, with the rules for
+// the keys of its kinds below (accelerator resources, production-stack `request*`, KEDA
+// `*ReplicaCount`, Knative scale annotations, Trainer `numNodes`/`resourcesPerNode`, flat
+// operator `resources`), then reviewed file by file into test/gitops/expected-locations-ai.json:
+//
+//   ./node_modules/.bin/node test/gitops/label-corpus.ts ../shared/corpus/gitops-ai ai
 
 import { readFileSync } from 'node:fs';
 import { readRepoFiles } from '../../src/gitops/repo-files.ts';
@@ -12,6 +19,14 @@ import { readRepoFiles } from '../../src/gitops/repo-files.ts';
 interface Label { file: string; line: number; field: string; value: string }
 
 const RESOURCE: Record<string, string> = { cpu: 'cpu', memory: 'memory', 'nvidia.com/gpu': 'gpu' };
+/** Accelerator resource names (read from the device plugins' docs, not from the locator). */
+const ACCELERATORS = /^(nvidia\.com\/(gpu|mig-[0-9]+g\.[0-9]+gb)|amd\.com\/gpu|habana\.ai\/gaudi|aws\.amazon\.com\/neuron(core)?|google\.com\/tpu|gpu\.intel\.com\/(i915|xe))$/;
+const resourceName = (key: string) => RESOURCE[key] ?? (ACCELERATORS.test(key) ? 'gpu' : undefined);
+const PRODUCTION_STACK: Record<string, string> = { requestCPU: 'cpu.request', requestMemory: 'memory.request', requestGPU: 'gpu.request', limitCPU: 'cpu.limit', limitMemory: 'memory.limit' };
+const KNATIVE: Record<string, string> = {
+  'autoscaling.knative.dev/min-scale': 'hpa.minReplicas', 'autoscaling.knative.dev/minScale': 'hpa.minReplicas',
+  'autoscaling.knative.dev/max-scale': 'hpa.maxReplicas', 'autoscaling.knative.dev/maxScale': 'hpa.maxReplicas',
+};
 const HPA: Record<string, string> = {
   minReplicas: 'hpa.minReplicas', maxReplicas: 'hpa.maxReplicas',
   targetCPUUtilizationPercentage: 'hpa.targetCPUUtilization', targetMemoryUtilizationPercentage: 'hpa.targetMemoryUtilization',
@@ -55,9 +70,16 @@ function label(file: string, text: string): Label[] {
       if (r) push(`${RESOURCE[r[2].replace('~1', '/')]}.${r[1] === 'requests' ? 'request' : 'limit'}`, value);
       else if (p === '/spec/replicas') push('replicas', value);
     }
-    if (RESOURCE[key] && (parent === 'requests' || parent === 'limits') && grand !== undefined && /(^|[a-z])[rR]esources$/.test(grand) && value !== '' && value !== '{}') {
-      push(`${RESOURCE[key]}.${parent === 'requests' ? 'request' : 'limit'}`, value);
+    if (resourceName(key) && (parent === 'requests' || parent === 'limits') && grand !== undefined && /(^|[a-z])[rR]esources(PerNode)?$/.test(grand) && value !== '' && value !== '{}') {
+      push(`${resourceName(key)}.${parent === 'requests' ? 'request' : 'limit'}`, value);
     }
+    // Operators that size their pod with flat `resources: {cpu, memory, gpu}` (VLLMRuntime, llmkube).
+    if (['cpu', 'memory', 'gpu'].includes(key) && parent === 'resources' && ['deploymentConfig', 'sidecarConfig', 'spec'].includes(grand ?? '') && /^["']?[\d.]+\w*["']?$/.test(value)) push(`${key}.request`, value);
+    if (PRODUCTION_STACK[key] && parents.includes('modelSpec') && value !== '') push(PRODUCTION_STACK[key], value);
+    if ((key === 'minReplicaCount' || key === 'maxReplicaCount') && parent === 'spec' && /^\d+$/.test(value)) push(key === 'minReplicaCount' ? 'hpa.minReplicas' : 'hpa.maxReplicas', value);
+    if (KNATIVE[key] && parent === 'annotations') push(KNATIVE[key], value);
+    if (key === 'numNodes' && /^\d+$/.test(value)) push('replicas', value);
+    if (key === 'count' && parent === 'gpu' && grand === 'hardware') push('gpu.request', value);
     // Flow maps: `requests: {cpu: 800m, memory: 1Gi}` or `resources: {limits: {...}}`.
     const flows = [...value.matchAll(/(requests|limits)\s*:\s*\{([^}]*)\}/g)].map(f => [f[1], f[2]] as const);
     if ((key === 'requests' || key === 'limits') && value.startsWith('{') && parent && /[rR]esources$/.test(parent)) flows.push([key, value.slice(1, value.indexOf('}'))]);
@@ -88,5 +110,9 @@ if (import.meta.main) {
   const dir = process.argv[2];
   const files = await readRepoFiles(dir);
   const labels = files.flatMap(f => label(f.path, readFileSync(`${dir}/${f.path}`, 'utf8')));
+  if (process.argv[3] === 'ai') {
+    process.stdout.write(`${JSON.stringify({ note: 'draft for test/gitops/expected-locations-ai.json (review by reading each file)', labels }, null, 1)}\n`);
+    process.exit(0);
+  }
   process.stdout.write(`${JSON.stringify({ note: 'Container resource, replica and HPA locations of ../shared/corpus/gitops, as file:line:field. Drafted by test/gitops/label-corpus.ts (indentation-based, independent of the locator) and reviewed by reading each file.', labels }, null, 1)}\n`);
 }

@@ -4,7 +4,8 @@
 // `minReplicas`/`maxReplicas`, `scaleTarget` when `scaleMetric` is cpu or memory, and
 // `autoScaling.metrics` of the newer API; Knative scale annotations. KServe `LLMInferenceService`:
 // `replicas`, `template` and `worker` pod specs, the same again under `prefill`, and the
-// scheduler's pod template under `router.scheduler.template`.
+// scheduler's pod template under `router.scheduler.template` (an `LLMInferenceServiceConfig`
+// has the same spec, located read-only: it is shared).
 // KServe names the model container `kserve-container` and a component's Deployment
 // `<name>-<component>` (raw mode) or `<name>-<component>-0000n-deployment` (Knative).
 
@@ -61,10 +62,14 @@ export const inferenceService: WorkloadKindFormat = {
 
 export const llmInferenceService: WorkloadKindFormat = {
   format: 'kserve',
-  matches: (apiVersion, kind) => apiVersion.startsWith('serving.kserve.io/') && kind === 'LLMInferenceService',
+  matches: (apiVersion, kind) => apiVersion.startsWith('serving.kserve.io/') && (kind === 'LLMInferenceService' || kind === 'LLMInferenceServiceConfig'),
   extract(ctx: Context, root: YAMLMap, w: Walk) {
     const name = ctx.workload?.name;
-    const spec = child(ctx, root, 'spec', w);
+    // A config is a base that KServe merges into every LLMInferenceService naming it.
+    const shared = ctx.workload?.kind === 'LLMInferenceServiceConfig'
+      ? { ...ctx, readOnly: ctx.readOnly ?? 'the value is in an LLMInferenceServiceConfig, a base merged into every LLMInferenceService that uses it; edit it by hand' }
+      : ctx;
+    const spec = child(shared, root, 'spec', w);
     if (!spec) return;
     // KServe runs the decode pods as `<name>-kserve`, prefill as `<name>-kserve-prefill`.
     const part = (c: Context, component: string, suffix: string) => ({
