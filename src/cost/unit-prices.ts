@@ -118,6 +118,7 @@ const AWS_GPU: Record<string, { model: string; hourlyXlarge: number }> = {
 const AWS_FIXED: Record<string, InstanceShape> = {
   'p4d.24xlarge': { vcpus: 96, gib: 1152, gpus: 8, gpuModel: 'nvidia-a100', family: 'p4d', onDemandHourly: 32.7726 },
   'p4de.24xlarge': { vcpus: 96, gib: 1152, gpus: 8, gpuModel: 'nvidia-a100', family: 'p4de', onDemandHourly: 40.9657 },
+  'g5.12xlarge': { vcpus: 48, gib: 192, gpus: 4, gpuModel: 'nvidia-a10g', family: 'g5', onDemandHourly: 5.672 },
   'p5.48xlarge': { vcpus: 192, gib: 2048, gpus: 8, gpuModel: 'nvidia-h100', family: 'p5', onDemandHourly: 98.32 },
   'inf2.xlarge': { vcpus: 4, gib: 16, gpus: 1, gpuModel: 'aws-inferentia2', family: 'inf2', onDemandHourly: 0.7582 },
   'inf2.8xlarge': { vcpus: 32, gib: 128, gpus: 1, gpuModel: 'aws-inferentia2', family: 'inf2', onDemandHourly: 1.9679 },
@@ -151,12 +152,12 @@ const AZURE_GIB_PER_VCPU: Record<string, number> = { D: 4, E: 8, F: 2, B: 4, A: 
 /** Pay-as-you-go USD per vCPU-hour, Linux, West Europe (the series the table knows). */
 const AZURE_PAYG_PER_VCPU: Record<string, number> = { Dsv5: 0.0575, Ddsv5: 0.0665, Dasv5: 0.0518, Esv5: 0.0755, Fsv2: 0.0485 };
 
-/** Azure GPU sizes: ND (8 accelerators, InfiniBand) and NC (1–4) series. */
-const AZURE_ACCELERATOR: Record<string, Omit<InstanceShape, 'onDemandHourly'>> = {
+/** Azure GPU sizes: ND (8 accelerators, InfiniBand) and NC (1–4) series; pay-as-you-go where the table knows it (approximate, USD/h). */
+const AZURE_ACCELERATOR: Record<string, InstanceShape> = {
   Standard_ND96asr_v4: { vcpus: 96, gib: 900, gpus: 8, gpuModel: 'nvidia-a100', family: 'NDasrA100_v4' },
   Standard_ND96amsr_A100_v4: { vcpus: 96, gib: 1900, gpus: 8, gpuModel: 'nvidia-a100', family: 'NDamsrA100_v4' },
   Standard_ND96isr_H100_v5: { vcpus: 96, gib: 1900, gpus: 8, gpuModel: 'nvidia-h100', family: 'NDisrH100_v5' },
-  Standard_ND96isr_MI300X_v5: { vcpus: 96, gib: 1850, gpus: 8, gpuModel: 'amd-mi300x', family: 'NDisrMI300X_v5' },
+  Standard_ND96isr_MI300X_v5: { vcpus: 96, gib: 1850, gpus: 8, gpuModel: 'amd-mi300x', family: 'NDisrMI300X_v5', onDemandHourly: 48 },
   Standard_NC24ads_A100_v4: { vcpus: 24, gib: 220, gpus: 1, gpuModel: 'nvidia-a100', family: 'NCadsA100_v4' },
   Standard_NC48ads_A100_v4: { vcpus: 48, gib: 440, gpus: 2, gpuModel: 'nvidia-a100', family: 'NCadsA100_v4' },
   Standard_NC96ads_A100_v4: { vcpus: 96, gib: 880, gpus: 4, gpuModel: 'nvidia-a100', family: 'NCadsA100_v4' },
