@@ -102,7 +102,7 @@ export function estimateGpu(usage: GpuUsage, rules: GpuRules = GPU_RULES, model 
       share = profile ? { kind: 'mig', profile: profile.name, fraction: profile.computeSevenths / 7 } : { kind: 'time-slicing', fraction: Math.max(0.1, Math.ceil(fraction * 10) / 10) };
     }
   }
-  let why = `P95 utilisation ${perGpuUtil.toFixed(0)}% of ${have} GPU(s), framebuffer peak ${describeBytes(memoryPeak)} of ${describeBytes(usage.memoryTotalBytes)} per GPU`;
+  let why = `P95 utilisation ${perGpuUtil.toFixed(0)}% of ${have} GPU(s)${usage.exporter ? ` (${usage.exporter})` : ''}, framebuffer peak ${describeBytes(memoryPeak)} of ${describeBytes(usage.memoryTotalBytes)} per GPU`;
   if (gpus < have) why += `: ${gpus} GPU(s) carry it at ≤${rules.targetUtilisation}% and hold the memory`;
   if (share) why += share.kind === 'mig' ? `; one GPU is more than needed: MIG profile ${share.profile} fits` : `; one GPU is more than needed: a ${Math.round(share.fraction * 100)}% time-sliced share fits`;
   return { gpus, utilisationP95: perGpuUtil, memoryPeakBytes: memoryPeak, powerP95Watts: powerP95, powerP50Watts: powerP50, share, why, notSmallerBecause };
