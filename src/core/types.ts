@@ -200,6 +200,12 @@ export interface ContainerRecommendation {
   memoryLimit?: Change;
   gpuRequest?: Change;
   gpuLimit?: Change;
+  /**
+   * The extended resource the GPU count is in, when the recommendation moves it (today's
+   * `nvidia.com/gpu` → a MIG slice `nvidia.com/mig-1g.10gb`). Applied only where a policy's
+   * `gpu.migProfiles` allows the profile; otherwise the policy stage drops it with a note.
+   */
+  gpuResource?: Change<string>;
   evidence: Evidence;
 }
 

@@ -21,7 +21,7 @@ export interface ScopeInput {
 }
 
 /** Ids of values an editor may add where the file has none: container requests and limits. */
-const INSERTABLE = /resources\.(requests|limits)\.(cpu|memory|[\w.-]*\/gpu)$/;
+const INSERTABLE = /resources\.(requests|limits)(\.(cpu|memory|[\w.-]*\/gpu)|\["[\w.-]+\/[\w.-]+"\])$/;
 
 /** Problems, one line each; empty when the commit stays within the plan. */
 export async function checkScope(input: ScopeInput): Promise<string[]> {

@@ -13,7 +13,8 @@
 //   nproc = GPUs per pod) or the reason the GPU change is withheld (a bound setting disagrees
 //   today, cannot be edited, or spreads the model over several pods).
 // A binding belongs to the GPU settings of its document that share the longest key path with it
-// (its container, its worker group, its LeaderWorkerSet template, or the values file).
+// (its container, its worker group, its LeaderWorkerSet template, or the values file), unless the
+// paths part at two list items or at a Ray head and its workers (other pods).
 
 import type { TextChange } from './edit.ts';
 import type { Spot } from './model.ts';
@@ -118,7 +119,8 @@ function visit(w: Walker, node: unknown, path: PathSegment[]): void {
       }
     } else if (key === 'rayStartParams' && isMap(value)) {
       for (const p of value.items) if (keyText(p as Pair) === 'num-gpus' && isScalar(p.value)) add(w, p.value, [...at, 'num-gpus'], 'per-pod', 'rayStartParams.num-gpus');
-    } else if (key === 'size' && last === 'leaderWorkerTemplate' && isScalar(value)) add(w, value, at, 'group-size', 'LeaderWorkerSet size');
+    } else if (key === 'size' && (last === 'leaderWorkerTemplate' || last === 'multiNode') && isScalar(value)) add(w, value, at, 'group-size', last === 'multiNode' ? 'multiNode.size' : 'LeaderWorkerSet size');
+    else if (key === 'gpusPerPod' && isScalar(value)) add(w, value, at, 'per-pod', 'multiNode.gpusPerPod');
     else if (key === 'numOfHosts' && isScalar(value)) add(w, value, at, 'group-size', 'numOfHosts');
     else if (key === 'nprocPerNode' && isScalar(value)) add(w, value, at, 'per-pod', 'nprocPerNode');
     visit(w, value, at);
@@ -262,6 +264,14 @@ function commonPrefix(a: string[], b: string[]): number {
   return i;
 }
 
+/** Paths that part at two list items (containers, worker groups) or at a Ray head and its workers belong to other pods. */
+function otherPart(a: string | undefined, b: string | undefined): boolean {
+  if (a === undefined || b === undefined) return false;
+  if (a.startsWith('[') && b.startsWith('[')) return true;
+  const ray = new Set(['headGroupSpec', 'workerGroupSpecs']);
+  return ray.has(a) && ray.has(b);
+}
+
 /** The bindings of each GPU spot: those of its document nearest to it (longest shared key path). */
 export function bindingsOf(gpuSpots: Spot[], bindings: Binding[]): Map<Spot, Binding[]> {
   const out = new Map<Spot, Binding[]>(gpuSpots.map(s => [s, []]));
@@ -270,9 +280,10 @@ export function bindingsOf(gpuSpots: Spot[], bindings: Binding[]): Map<Spot, Bin
     const candidates = gpuSpots.filter(s => docOf(s) === b.doc && s.ctx.source.idPrefix === '');
     if (candidates.length === 0) continue;
     const bs = segments(b.keyPath);
-    const lengths = candidates.map(s => commonPrefix(bs, segments(s.keyPath)));
+    const paths = candidates.map(s => segments(s.keyPath));
+    const lengths = paths.map(p => commonPrefix(bs, p));
     const best = Math.max(...lengths);
-    candidates.forEach((s, i) => { if (lengths[i] === best) out.get(s)!.push(b); });
+    candidates.forEach((s, i) => { if (lengths[i] === best && !otherPart(bs[best], paths[i][best])) out.get(s)!.push(b); });
   }
   return out;
 }
@@ -306,18 +317,27 @@ export function coupleGpuChanges(changes: GpuChange[], allGpuSpots: Spot[], bind
   const result: Coupled = { bound: [], withheld: [] };
   const bound = bindingsOf(allGpuSpots, bindings);
   // Group the changes by their binding set: one pod's request and limit go together.
+  const keyOf = (s: Spot) => (bound.get(s) ?? []).map(b => b.id).sort().join('\n');
   const groups = new Map<string, GpuChange[]>();
   for (const c of changes) {
-    const list = bound.get(c.spot) ?? bindingsOf([c.spot], bindings).get(c.spot) ?? [];
-    if (list.length === 0) continue;
-    const key = list.map(b => b.id).sort().join('\n');
+    if (!bound.has(c.spot)) bound.set(c.spot, bindingsOf([c.spot], bindings).get(c.spot) ?? []);
+    const key = keyOf(c.spot);
+    if (key === '') continue;
     groups.set(key, [...(groups.get(key) ?? []), c]);
   }
-  for (const group of groups.values()) {
+  for (const [key, group] of groups) {
     const list = bound.get(group[0].spot) ?? [];
+    // Every GPU setting of the pod after the change (a MIG pod's `nvidia.com/gpu: 0` aside).
+    const members = allGpuSpots.filter(s => keyOf(s) === key && s.value !== '0');
+    const after = members.map(s => group.find(c => c.spot === s)?.to ?? Number(s.value));
     const from = Math.max(...group.map(c => Number(c.spot.value)));
     const to = Math.max(...group.map(c => c.to));
     if (!(from > 0) || to === from) continue;
+    const differ = [...new Set(after)];
+    if (differ.length > 1) {
+      for (const change of group) result.withheld.push({ change, reason: `the pod's GPU settings would differ (${members.map((s, i) => `${s.field} ${after[i]}`).join(', ')}) while ${list.map(where).join(', ')} is bound to them; change them together` });
+      continue;
+    }
     const decision = decide(list, from, to);
     if ('reason' in decision) {
       for (const change of group) result.withheld.push({ change, reason: decision.reason });
@@ -338,7 +358,7 @@ export function coupleGpuChanges(changes: GpuChange[], allGpuSpots: Spot[], bind
 export function decide(list: Binding[], from: number, to: number): { set: Array<[Binding, number]> } | { reason: string } {
   const locked = list.find(b => !b.editable);
   if (locked) return { reason: `${where(locked)} is bound to the GPU count and cannot be edited: ${locked.reason}` };
-  const spread = list.find(b => b.kind === 'group-size' || b.kind === 'data-parallel');
+  const spread = list.find(b => (b.kind === 'group-size' && b.value !== '1') || b.kind === 'data-parallel');
   if (spread) return { reason: `${where(spread)} spreads the model over ${spread.kind === 'group-size' ? 'several pods' : 'data-parallel ranks'} bound to the GPU count; change the GPUs and it together by hand` };
   const set: Array<[Binding, number]> = [];
   for (const b of list.filter(x => x.kind === 'per-pod')) {

@@ -25,7 +25,7 @@ interface Wanted {
   change: Change;
 }
 
-const CONTAINER_FIELDS: Array<[keyof Omit<import('../core/types.ts').ContainerRecommendation, 'container' | 'evidence'>, FieldName]> = [
+const CONTAINER_FIELDS: Array<[keyof Omit<import('../core/types.ts').ContainerRecommendation, 'container' | 'evidence' | 'gpuResource'>, FieldName]> = [
   ['cpuRequest', 'cpu.request'], ['cpuLimit', 'cpu.limit'], ['memoryRequest', 'memory.request'],
   ['memoryLimit', 'memory.limit'], ['gpuRequest', 'gpu.request'], ['gpuLimit', 'gpu.limit'],
 ];
@@ -214,6 +214,28 @@ export function planEdits(files: RepoFile[], recommendations: Recommendation[], 
       entry.recs.add(rec.id);
       entry.entries.push({ field: w.field, text: newValueText(w.field, w.change.to, sibling) });
       inserts.set(original, entry);
+    }
+  }
+
+  // MIG: a container's GPU count moves to the slice the recommendation names (policy-approved).
+  for (const rec of recommendations) {
+    if (rec.status !== 'ok' || rec.policy?.verdict === 'rejected' || rec.policy?.reportOnly) continue;
+    for (const c of rec.containers) {
+      const move = c.gpuResource;
+      if (!move?.to || move.to === move.from) continue;
+      const targets = spots.filter(sp => sp.field.startsWith('gpu.') && sp.value !== '0' && (move.from === undefined || sp.resource === move.from) && matchesWorkload(rec, c.container, sp.ctx, sp.file, options.clusters));
+      if (targets.length === 0) { unplaced.push({ recommendation: rec.id, container: c.container, field: 'gpu.request', reason: `no GPU setting of ${c.container} in ${move.from ?? 'nvidia.com/gpu'} to move to ${move.to}` }); continue; }
+      for (const sp of targets) {
+        const key = sp.pair.key as { range?: number[]; type?: string } | null;
+        if (!sp.editable || !key?.range) { unplaced.push({ recommendation: rec.id, container: c.container, field: sp.field, reason: `${sp.file}:${sp.line}: ${sp.reason ?? 'the key cannot be rewritten'}` }); continue; }
+        const entry = fileEntry(sp.file);
+        const quote = key.type === 'QUOTE_DOUBLE' ? '"' : key.type === 'QUOTE_SINGLE' ? "'" : '';
+        entry.changes.push({ start: sp.ctx.source.toFile(key.range[0]), end: sp.ctx.source.toFile(key.range[1]), text: `${quote}${move.to}${quote}` });
+        entry.recs.add(rec.id);
+        entry.locations.set(sp.id, toLocation(sp));
+        const movedId = sp.id.replace(/\["[^"]*"\]$/, `[${JSON.stringify(move.to)}]`);
+        entry.locations.set(movedId, { ...toLocation(sp), id: movedId, resource: move.to });
+      }
     }
   }
 

@@ -343,6 +343,21 @@ function applyLimitRules(rec: Recommendation, meta: WorkloadMeta, s: (key: strin
   }
 }
 
+/** The workload annotation that caps its GPU power, as a per-workload `gpu.maxWatts`. */
+export const MAX_WATTS_ANNOTATION = 'rightsizer.dev/max-watts';
+
+/**
+ * `rightsizer.dev/max-watts: "300"` on a workload acts as its own `gpu.maxWatts`: the most
+ * specific setting there is, so it wins over the policies' (shown the same way, named by the
+ * annotation). An unreadable value is ignored with the policies' cap in force.
+ */
+function annotatedMaxWatts(meta: WorkloadMeta): EffectiveSetting | undefined {
+  const text = meta.annotations?.[MAX_WATTS_ANNOTATION]?.trim();
+  const watts = text ? Number(text.replace(/\s*W$/i, '')) : NaN;
+  if (!(watts > 0)) return undefined;
+  return { key: 'gpu.maxWatts', value: watts, text: `${watts} W`, rule: `annotation ${MAX_WATTS_ANNOTATION}`, location: { file: 'workload annotation', line: 0, column: 0 }, overridden: [] };
+}
+
 function applyGpuRules(rec: Recommendation, meta: WorkloadMeta, s: (key: string) => EffectiveSetting | undefined, verdict: Verdict): void {
   const mig = s('gpu.migProfiles');
   const slicing = s('gpu.timeSlicing');
@@ -351,6 +366,17 @@ function applyGpuRules(rec: Recommendation, meta: WorkloadMeta, s: (key: string)
     ...(slicing?.value === true ? ['time-slicing'] : []),
   ];
   for (const c of rec.containers) {
+    const slice = c.gpuResource?.to !== undefined && c.gpuResource.to !== c.gpuResource.from ? /^nvidia\.com\/mig-(.+)$/.exec(c.gpuResource.to) : undefined;
+    if (c.gpuResource && slice) {
+      // A MIG suggestion names the resource it would become; only a policy's migProfiles lets it through.
+      const allowed = (mig?.value as string[] | undefined) ?? [];
+      if (allowed.includes(slice[1])) verdict.notes.push(`${c.container} moves from ${c.gpuResource.from ?? 'nvidia.com/gpu'} to ${c.gpuResource.to} (MIG profile ${slice[1]} allowed by ${mig!.rule})`);
+      else {
+        verdict.notes.push(`suggestion: ${c.container} fits a MIG slice ${c.gpuResource.to}; not applied: ${mig ? `gpu.migProfiles of ${mig.rule} allows ${allowed.join(', ') || 'no profile'}` : 'no policy sets gpu.migProfiles'}`);
+        delete c.gpuResource;
+        verdict.modified = true;
+      }
+    }
     for (const key of ['gpuRequest', 'gpuLimit'] as const) {
       const ch = c[key];
       if (ch?.to !== undefined && !Number.isInteger(ch.to)) {
@@ -369,7 +395,7 @@ function applyGpuRules(rec: Recommendation, meta: WorkloadMeta, s: (key: string)
     }
   }
 
-  const maxWatts = s('gpu.maxWatts');
+  const maxWatts = annotatedMaxWatts(meta) ?? s('gpu.maxWatts');
   const watts = power(rec, meta);
   if (maxWatts && watts && watts.after > Number(maxWatts.value)) {
     if (watts.after > watts.before) {
@@ -393,7 +419,8 @@ function applyGpuRules(rec: Recommendation, meta: WorkloadMeta, s: (key: string)
 }
 
 function hasAnyChange(rec: Recommendation): boolean {
-  return fieldsOf(rec).some(f => isChange(f.get()));
+  // A move to a MIG slice is a change too, even with the count unchanged.
+  return fieldsOf(rec).some(f => isChange(f.get())) || rec.containers.some(c => c.gpuResource?.to !== undefined && c.gpuResource.to !== c.gpuResource.from);
 }
 
 function monthlyOf(rec: Recommendation, context: PolicyContext, modified: boolean): { monthly: number; currency: string; stale: boolean } | undefined {

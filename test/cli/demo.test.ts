@@ -9,7 +9,7 @@ import os from 'node:os';
 import path from 'node:path';
 import { repoRoot } from '../helpers/shared.ts';
 import type { Plan } from '../../src/core/plan.ts';
-import { parseAllDocuments } from 'yaml';
+import { disagreements } from '../gitops/coupling-ai-check.ts';
 
 const cli = path.join(repoRoot, 'src/cli/bin.ts');
 const denyNetwork = path.join(repoRoot, 'test/helpers/deny-network.mjs');
@@ -56,10 +56,14 @@ test('the printed diff applies cleanly and changes only resource, replica and HP
   execFileSync('git', ['apply', '-'], { cwd: tmp, input: diff });
   const changedLines = diff.split('\n').filter(l => /^[-+](?![-+]{2} )/.test(l));
   assert.ok(changedLines.length > 0);
-  // Resource, replica and HPA keys, and the settings bound to a GPU count (vLLM's tensor
-  // parallelism in args, Ray's num-gpus), which change in the same edit.
-  const allowed = /^[-+]\s*(-\s*)?(cpu|memory|nvidia\.com\/gpu|amd\.com\/gpu|replicas|replicaCount|count|minReplicas|maxReplicas|averageUtilization|requests|limits|resources|target(CPU|Memory)UtilizationPercentage|num-gpus)\s*:|^[-+]\s*(requests|limits|resources): \{|^[-+]\s*args: \[.*"--tensor-parallel-size", "\d+"/;
-  for (const line of changedLines) assert.match(line, allowed, `unexpected changed line: ${line}`);
+  const allowed = /^[-+]\s*(-\s*)?(cpu|memory|nvidia\.com\/gpu|amd\.com\/gpu|replicas|replicaCount|count|minReplicas|maxReplicas|averageUtilization|requests|limits|resources|target(CPU|Memory)UtilizationPercentage)\s*:|^[-+]\s*(requests|limits|resources): \{/;
+  // Or a setting bound to a GPU count (src/gitops/coupling.ts): it changes in the same diff.
+  const bound = /--(tensor|pipeline)[-_]parallel[-_]size|--num[-_]shard|--tp\b|TENSOR_PARALLEL_SIZE|tensorParallelSize|num-gpus/;
+  for (const line of changedLines) if (!bound.test(line)) assert.match(line, allowed, `unexpected changed line: ${line}`);
+  // Every changed workload's GPU count agrees with its bound settings after the diff is applied.
+  const applied = execFileSync('git', ['ls-files', '--others'], { cwd: tmp, encoding: 'utf8' }).split('\n').filter(Boolean)
+    .map(file => ({ path: file, text: readFileSync(path.join(tmp, file), 'utf8') }));
+  assert.deepEqual(disagreements(applied), []);
   // Every byte outside the changed lines is the same: re-apply in reverse gives the original files.
   execFileSync('git', ['apply', '-R', '-'], { cwd: tmp, input: diff });
   for (const file of execFileSync('git', ['ls-files', '--others'], { cwd: tmp, encoding: 'utf8' }).split('\n').filter(Boolean)) {
@@ -115,47 +119,6 @@ test('the four AI workloads change, each priced from the replayed bills; the vLL
   assert.equal(sentimentGpu.gpuLimit, undefined, "the predictor's one L4 is a third busy and stays");
 });
 
-/** Every GPU count in a document and the settings bound to it; a list of disagreements. */
-function couplingProblems(file: string, text: string): string[] {
-  const problems: string[] = [];
-  const gpusOf = (c: Record<string, any>) => {
-    const r = c.resources ?? {};
-    for (const part of [r.limits ?? {}, r.requests ?? {}]) {
-      for (const [k, v] of Object.entries(part)) if (/gpu|neuron|gaudi|tpu/.test(k)) return Number(v);
-    }
-    return undefined;
-  };
-  const flag = (words: string[], names: string[]) => {
-    for (let i = 0; i < words.length; i++) {
-      for (const n of names) {
-        if (words[i] === n) return Number(words[i + 1]);
-        if (words[i].startsWith(`${n}=`)) return Number(words[i].slice(n.length + 1));
-      }
-    }
-    return undefined;
-  };
-  const visit = (node: any, where: string) => {
-    if (!node || typeof node !== 'object') return;
-    if (Array.isArray(node)) { node.forEach((n, i) => visit(n, `${where}[${i}]`)); return; }
-    if (Array.isArray(node.containers)) {
-      for (const c of node.containers) {
-        const gpus = gpusOf(c);
-        const words = [...(c.command ?? []), ...(c.args ?? [])].flatMap((w: string) => String(w).split(/\s+/));
-        const tp = flag(words, ['--tensor-parallel-size', '-tp']);
-        const pp = flag(words, ['--pipeline-parallel-size', '-pp']) ?? 1;
-        if (tp !== undefined && gpus !== undefined && tp * pp !== gpus) problems.push(`${file} ${where} ${c.name}: ${gpus} GPUs but tensor-parallel ${tp} × pipeline-parallel ${pp}`);
-      }
-    }
-    if (node.rayStartParams?.['num-gpus'] !== undefined && node.template?.spec?.containers) {
-      const gpus = node.template.spec.containers.map(gpusOf).reduce((a: number, b: number | undefined) => a + (b ?? 0), 0);
-      if (Number(node.rayStartParams['num-gpus']) !== gpus) problems.push(`${file} ${where}: ${gpus} GPUs but rayStartParams num-gpus ${node.rayStartParams['num-gpus']}`);
-    }
-    for (const [k, v] of Object.entries(node)) visit(v, `${where}.${k}`);
-  };
-  parseAllDocuments(text).forEach((d, i) => visit(d.toJS(), `#${i}`));
-  return problems;
-}
-
 test('after the demo diff is applied, every GPU count agrees with the settings bound to it (vLLM tensor parallelism, Ray num-gpus)', () => {
   const run = runDemo([]);
   assert.equal(run.status, 0, run.stderr);
@@ -168,8 +131,7 @@ test('after the demo diff is applied, every GPU count agrees with the settings b
   execFileSync('git', ['apply', '-'], { cwd: tmp, input: diff });
   const changed = [...diff.matchAll(/^\+\+\+ b\/(.+)$/gm)].map(m => m[1]);
   assert.ok(changed.includes('manifests/ml/llm-inference.yaml'));
-  const problems = changed.flatMap(f => couplingProblems(f, readFileSync(path.join(tmp, f), 'utf8')));
-  assert.deepEqual(problems, []);
+  assert.deepEqual(disagreements(changed.map(f => ({ path: f, text: readFileSync(path.join(tmp, f), 'utf8') }))), []);
   // The vLLM cut is 2 → 1 GPU, so the same diff sets --tensor-parallel-size 1.
   assert.match(diff, /^\+.*"--tensor-parallel-size", "1"/m);
   assert.match(diff, /^\+\s*num-gpus: "2"/m);

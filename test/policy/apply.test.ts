@@ -379,6 +379,26 @@ const CASES: Case[] = [
     check: () => undefined,
   },
   {
+    what: 'a rightsizer.dev/max-watts annotation is the workload\'s own max-watts, over the policy\'s',
+    rules: 'rules:\n  - {name: power, gpu: {maxWatts: 5000}}',
+    rec: rec('c/ml/Deployment/train', [container('t', { gpuRequest: { from: 2, to: 4 }, evidence: { windowSeconds: 1, samples: 1, coverage: 1, confidence: 'high', gpu: { utilisationP95: 95, memoryPeakBytes: 1, powerP95Watts: 70, why: '' } } })], { replicas: { from: 2, to: 2 } }),
+    context: { workloads: { 'c/ml/Deployment/train': { annotations: { 'rightsizer.dev/max-watts': '300' } } } },
+    verdict: 'rejected',
+    note: /projected 560 W is above max-watts 300 W/,
+    check: out => assert.ok(out.policy?.notes.some(n => n.includes('annotation rightsizer.dev/max-watts')), out.policy?.notes.join('\n')),
+  },
+  {
+    what: 'a MIG suggestion is applied only where gpu.migProfiles allows its profile',
+    rules: 'rules:\n  - {name: share, gpu: {migProfiles: [1g.10gb]}}',
+    rec: rec('c/ml/Deployment/nb', [container('nb', { gpuResource: { from: 'nvidia.com/gpu', to: 'nvidia.com/mig-1g.10gb' } }), container('big', { gpuResource: { from: 'nvidia.com/gpu', to: 'nvidia.com/mig-3g.40gb' } })]),
+    verdict: 'clamped',
+    note: /suggestion: big fits a MIG slice nvidia\.com\/mig-3g\.40gb; not applied: gpu\.migProfiles of .* allows 1g\.10gb/,
+    check: out => {
+      assert.equal(out.containers[0].gpuResource?.to, 'nvidia.com/mig-1g.10gb');
+      assert.equal(out.containers[1].gpuResource, undefined);
+    },
+  },
+  {
     what: 'fractional GPUs are rounded up, with the sharing options the policy allows',
     rules: 'rules:\n  - {name: share, gpu: {timeSlicing: true, migProfiles: [1g.10gb]}}',
     rec: rec('c/ml/Deployment/nb', [container('nb', { gpuRequest: { from: 2, to: 0.4 } })]),

@@ -6,7 +6,7 @@
 import type { FieldName } from '../../../core/types.ts';
 import type { Context, Found } from '../../model.ts';
 import { countSpot, enter, walkResources } from '../../walk.ts';
-import { modelSpecSpot } from '../vllm-production-stack/index.ts';
+import { valuesConventionSpot } from '../workload-kinds.ts';
 import {
   duplicateKeys, get, isMap, isScalar, isSeq, itemName, keyText, scalarText,
   type Document, type Pair, type PathSegment, type YAMLMap,
@@ -27,7 +27,7 @@ const HPA_KEYS: Record<string, FieldName> = {
   targetMemory: 'hpa.targetMemoryUtilization',
 };
 
-const AUTOSCALING_KEYS = new Set(['autoscaling', 'hpa', 'horizontalPodAutoscaler', 'autoscaler']);
+const AUTOSCALING_KEYS = new Set(['autoscaling', 'hpa', 'horizontalPodAutoscaler', 'autoscaler', 'keda']);
 
 /** Keys whose subtrees are not values of this release's workloads. */
 const SKIP_KEYS = new Set(['global', 'volumeClaimTemplate', 'volumeClaimTemplates', 'persistence', 'storageSpec', 'resourceQuota', 'limitRange', 'quota']);
@@ -61,8 +61,8 @@ export function walkValues(ctx: Context, map: YAMLMap, path: PathSegment[], comp
       }
       continue;
     }
-    const modelSpec = modelSpecSpot(here, map, pair, key, path, dup.has(key));
-    if (modelSpec) { found.spots.push(modelSpec); continue; }
+    const convention = valuesConventionSpot(here, map, pair, key, path, dup.has(key));
+    if (convention) { found.spots.push(convention); continue; }
     if (key === 'resources') {
       const value = pair.value;
       const empty = isMap(value) && value.items.length === 0;

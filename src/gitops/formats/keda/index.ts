@@ -1,9 +1,11 @@
 // KEDA `ScaledObject` (keda.sh): `minReplicaCount`/`maxReplicaCount` are the bounds of the HPA
 // KEDA creates for `scaleTargetRef` (a Deployment unless it says otherwise), so they are located
-// as HPA bounds of that workload.
+// as HPA bounds of that workload; the same keys under a `keda:` map of Helm values too.
 
-import type { Context } from '../../model.ts';
-import { getString, type YAMLMap } from '../../yaml.ts';
+import type { FieldName } from '../../../core/types.ts';
+import type { Context, Spot } from '../../model.ts';
+import { countSpot } from '../../walk.ts';
+import { getString, type Pair, type PathSegment, type YAMLMap } from '../../yaml.ts';
 import { child, countAt, type Walk, type WorkloadKindFormat } from '../custom-resource.ts';
 
 export const scaledObject: WorkloadKindFormat = {
@@ -21,3 +23,14 @@ export const scaledObject: WorkloadKindFormat = {
     countAt(target, spec.node, 'maxReplicaCount', ['spec'], 'hpa.maxReplicas', w);
   },
 };
+
+const VALUES_KEYS: Record<string, FieldName> = { minReplicaCount: 'hpa.minReplicas', maxReplicaCount: 'hpa.maxReplicas' };
+
+/**
+ * Helm values that template a ScaledObject (`keda: {minReplicaCount, maxReplicaCount}`, as the
+ * vLLM production-stack chart does per model): HPA bounds of the component above `keda`.
+ */
+export function kedaValuesSpot(ctx: Context, _map: YAMLMap, pair: Pair, key: string, path: PathSegment[], duplicated: boolean): Spot | undefined {
+  if (!VALUES_KEYS[key] || path[path.length - 1] !== 'keda') return undefined;
+  return countSpot(ctx, pair, [...path, key], VALUES_KEYS[key], duplicated);
+}

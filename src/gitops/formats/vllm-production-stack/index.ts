@@ -3,7 +3,8 @@
 // `requestGPU` (of the resource named by `requestGPUType`, nvidia.com/gpu by default),
 // `limitCPU`, `limitMemory` — and its operator's `VLLMRuntime` CR sizes one with
 // `deploymentConfig.replicas` and flat `deploymentConfig.resources: {cpu, memory, gpu, gpuType}`
-// (the sidecar likewise). `vllmConfig.tensorParallelSize` is bound to the GPU count (see
+// (the sidecar likewise; `VLLMRouter` and `CacheServer` have `replicas` and the same flat
+// `resources`). `vllmConfig.tensorParallelSize` is bound to the GPU count (see
 // src/gitops/coupling.ts).
 
 import type { FieldName } from '../../../core/types.ts';
@@ -24,8 +25,10 @@ const MODEL_SPEC_KEYS: Record<string, FieldName> = {
 export function modelSpecSpot(ctx: Context, map: YAMLMap, pair: Pair, key: string, path: PathSegment[], duplicated: boolean): Spot | undefined {
   const field = MODEL_SPEC_KEYS[key];
   if (!field) return undefined;
+  // A `modelSpec[]` entry, or the Ray head of one deployed as a RayCluster (`raySpec.headNode`).
   const inList = path.length >= 2 && path[path.length - 2] === 'modelSpec';
-  if (!inList) return undefined;
+  const rayHead = path.length >= 4 && path[path.length - 4] === 'modelSpec' && path[path.length - 2] === 'raySpec' && path[path.length - 1] === 'headNode';
+  if (!inList && !rayHead) return undefined;
   // The chart names the engine Deployment `<release>-<modelSpec.name>-deployment-vllm` and its container `vllm`.
   const spot = field === 'gpu.request'
     ? countSpot({ ...ctx, container: 'vllm' }, pair, [...path, key], field, duplicated)
@@ -33,6 +36,20 @@ export function modelSpecSpot(ctx: Context, map: YAMLMap, pair: Pair, key: strin
   if (spot && field === 'gpu.request') spot.resource = getString(map, ['requestGPUType']) ?? 'nvidia.com/gpu';
   return spot;
 }
+
+const ENGINE_CRS: Record<string, string> = { VLLMRouter: 'router', CacheServer: 'cache-server' };
+
+/** The operator's router and cache server: `replicas` and flat `resources` of their one container. */
+export const vllmOperatorParts: WorkloadKindFormat = {
+  format: 'vllm-production-stack',
+  matches: (apiVersion, kind) => apiVersion.startsWith('production-stack.vllm.ai/') && kind in ENGINE_CRS,
+  extract(ctx: Context, root: YAMLMap, w: Walk) {
+    const spec = child(ctx, root, 'spec', w);
+    if (!spec) return;
+    countAt(spec.ctx, spec.node, 'replicas', ['spec'], 'replicas', w);
+    flatResourcesAt({ ...spec.ctx, container: ENGINE_CRS[String(ctx.workload?.kind)] }, spec.node, 'resources', ['spec'], w);
+  },
+};
 
 export const vllmRuntime: WorkloadKindFormat = {
   format: 'vllm-production-stack',
