@@ -96,6 +96,12 @@ function planContainer(profile: UsageProfile, index: number, options: EngineOpti
     const have = current?.limits.gpus ?? current?.requests.gpus ?? usage.gpu!.gpusPerPod;
     plan.gpuFrom = have;
     plan.gpuTo = gpu.gpus < have ? gpu.gpus : have;
+    // One whole NVIDIA GPU that a MIG slice fits: name the resource it would become (the policy
+    // stage applies it only where gpu.migProfiles allows the profile).
+    const resource = current?.accelerator ?? 'nvidia.com/gpu';
+    if (gpu.share?.kind === 'mig' && gpu.share.profile && plan.gpuTo === 1 && resource === 'nvidia.com/gpu') {
+      rec.gpuResource = { from: resource, to: `nvidia.com/mig-${gpu.share.profile}` };
+    }
   } else {
     const have = current?.limits.gpus ?? current?.requests.gpus;
     if (have) notSmaller.push(keptWithoutUtilisation(current?.accelerator, have));
@@ -262,7 +268,7 @@ export function recommendWorkload(profile: UsageProfile, options: EngineOptions)
     notes.push(`${p.rec.container}: ${e.classWhy}. CPU: ${e.cpu!.why}.` + (e.memory ? ` Memory: ${e.memory.why}.` : '') + (e.gpu ? ` GPU: ${e.gpu.why}.` : ''));
   }
 
-  const changed = containers.some(c => c.cpuRequest || c.cpuLimit || c.memoryRequest || c.memoryLimit || c.gpuRequest || c.gpuLimit) || !!replicas || !!hpaOut;
+  const changed = containers.some(c => c.cpuRequest || c.cpuLimit || c.memoryRequest || c.memoryLimit || c.gpuRequest || c.gpuLimit || c.gpuResource) || !!replicas || !!hpaOut;
   const sufficient = plans.filter(p => p.estimate.sufficient);
   const confidence: Confidence = sufficient.length ? lowestConfidence(sufficient.map(p => p.estimate.history.confidence)) : 'low';
   const status: Recommendation['status'] = sufficient.length === 0 ? 'insufficient-data' : changed ? 'ok' : 'no-change';

@@ -107,3 +107,14 @@ test('an accelerator without utilisation metrics keeps its count, and the plan s
   assert.equal(s.containers[0].gpuLimit, undefined);
   assert.match(s.containers[0].evidence.gpu!.why, /nvidia\.com\/gpu kept: no utilisation metrics from the NVIDIA DCGM exporter/);
 });
+
+test('one mostly idle A100 that a MIG slice fits names the resource it would become; a preallocating engine never gets a slice', () => {
+  const a100 = makeGpu({ gpusPerPod: 1, util: 10, memoryBytes: 6e9, totalBytes: 80e9, model: 'NVIDIA A100-SXM4-80GB' });
+  const one = { requests: { cpuCores: 1, memoryBytes: GIB, gpus: 1 }, limits: { memoryBytes: GIB, gpus: 1 } };
+  const r = recommendWorkload(makeProfile({ days: 7, cpu: () => 1, memory: () => GIB, gpu: a100, current: one }), OPTIONS);
+  assert.deepEqual(r.containers[0].gpuResource, { from: 'nvidia.com/gpu', to: 'nvidia.com/mig-1g.10gb' });
+  assert.equal(r.status, 'ok');
+  const p = makeProfile({ days: 7, cpu: () => 1, memory: () => GIB, gpu: a100, current: one, replicas: 1, pods: 1 });
+  p.serving = makeServing({ kv: 10, running: 1, waiting: 0 });
+  assert.equal(recommendWorkload(p, OPTIONS).containers[0].gpuResource, undefined);
+});
