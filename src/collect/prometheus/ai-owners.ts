@@ -49,11 +49,13 @@ export function aiPodLabelsQuery(x: QueryContext): string {
 }
 
 /** The custom resource a pod belongs to, from its labels (as exported by kube-state-metrics). */
-export function aiOwnerFromLabels(labels: Record<string, string>): { kind: AiWorkloadKind; name: string } | undefined {
+export function aiOwnerFromLabels(labels: Record<string, string>): { kind: WorkloadKind; name: string } | undefined {
   for (const rule of AI_OWNER_RULES) {
     const name = labels[ksmLabel(rule.nameLabel)];
     if (!name) continue;
     if (rule.when && !Object.entries(rule.when).every(([k, v]) => labels[ksmLabel(k)] === v)) continue;
+    // Pods carry `ray.io/cluster` whoever made the cluster; its generated name may still say.
+    if (rule.kind === 'RayCluster') return aiOwnerFromNames({ kind: 'RayCluster', name });
     return { kind: rule.kind, name };
   }
   return undefined;
