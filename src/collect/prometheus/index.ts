@@ -16,7 +16,8 @@ import { budgetSlices, DEFAULT_SAMPLE_BUDGET, podBatches, splitOnTooManySamples,
 import { PrometheusClient, PrometheusQueryError, type ClientOptions, type QueryParams } from './client.ts';
 import { progressReporter } from './progress.ts';
 import {
-  cpuQuery, eventsQuery, gpuInventoryQuery, memoryQuery, ownerCountQuery, ownersQuery, queryContext, specQuery, TAG, throttlingQuery, type QueryContext,
+  cpuQuery, eventsQuery, gpuInventoryQuery, gpuMemoryQuery, gpuUsageQuery, memoryQuery, ownerCountQuery, ownersQuery, podSpecQuery, queryContext,
+  specQuery, TAG, throttlingQuery, type QueryContext,
 } from './queries.ts';
 import type { SeriesSink } from './stream-parse.ts';
 
@@ -125,7 +126,7 @@ export async function collectUsage(
   const dayEnd = end, dayStart = end - Math.max(1, Math.floor((end - start) / DAY)) * DAY + DAY;
   const hourEnd = Math.floor(end / HOUR) * HOUR, hourStart = Math.ceil((start + HOUR) / HOUR) * HOUR;
 
-  let done = 0, total = 3;
+  let done = 0, total = 3 - 1;
   const progress = progressReporter({ quiet: options.quiet, onProgress: options.onProgress, cluster: cluster.name });
   const warn = (w: string[]) => { for (const m of w) if (!warnings.includes(m)) warnings.push(m); };
   /** One query, streamed into `sink`; its cost (from `stats`) goes to the progress line. */
@@ -230,22 +231,22 @@ export async function collectUsage(
   };
 
   /**
-   * The specs: instant queries at the window's end (and, when one series' samples over the whole
-   * window could exceed the budget, at earlier times for earlier pieces), newest first; a piece
-   * Prometheus refuses for too many samples is halved.
+   * The specs: instant queries of the last value in a piece of the window, newest piece first (a
+   * series' newest value wins). The pieces are short enough that one series' samples stay within
+   * the budget; a piece Prometheus refuses for too many samples is halved.
    */
-  const runSpec = async () => {
+  const runSpec = async (from: number, to: number, label: string, query: (seconds: number) => string) => {
     const span = Math.max(HOUR, Math.floor(budget / 2) * KSM_LEAST_SCRAPE);
     const pieces: Array<{ time: number; seconds: number }> = [];
-    for (let to = end; to > start; to -= span) pieces.push({ time: to, seconds: Math.min(span, to - start) });
-    total += pieces.length - 1;
+    for (let t = to; t > from; t -= span) pieces.push({ time: t, seconds: Math.min(span, t - from) });
+    total += pieces.length;
     const one = async (piece: { time: number; seconds: number }): Promise<void> => {
       try {
-        await run('instant', { query: specQuery(x, piece.seconds), time: piece.time }, 'requests, limits, replicas and HPAs (kube-state-metrics)', specSink);
+        await run('instant', { query: query(piece.seconds), time: piece.time }, label, specSink);
       } catch (err) {
         if (!(err instanceof PrometheusQueryError && err.tooManySamples) || piece.seconds < 2 * MIN_STEP) throw err;
         total++;
-        warn(['Prometheus refused a query for loading too many samples (--query.max-samples): requests, limits, replicas and HPAs was split in time']);
+        warn([`Prometheus refused a query for loading too many samples (--query.max-samples): ${label} was split in time`]);
         const half = Math.floor(piece.seconds / 2);
         await one({ time: piece.time, seconds: half });
         await one({ time: piece.time - half, seconds: piece.seconds - half });
@@ -262,11 +263,27 @@ export async function collectUsage(
   const phase1: Array<Promise<unknown>> = [
     // Pods come and go over the window: twice the live count leaves room for the churn.
     runRange(dayRange, 2 * ownerSeries + 1, 'owners (kube_pod_owner, kube_replicaset_owner, kube_job_owner)', s => ownersQuery(x, s), () => ownersSink),
-    runSpec(),
+    // Specs of everything alive in the window's last day; pods that ended earlier are asked for below.
+    runSpec(Math.max(start, end - DAY), end, 'requests, limits, replicas and HPAs (kube-state-metrics)', seconds => specQuery(x, seconds)),
     runRange(dayRange, 2 * ownerSeries + 1, 'GPU inventory (DCGM)', s => gpuInventoryQuery(x, s), () => gpuSink),
   ];
   total += Math.max(0, budgetSlices(dayRange.start - DAY, dayRange.end, DAY, 2 * ownerSeries + 1, budget).length - 1) * 2;
   await settleAll(phase1);
+  // Requests and limits of pods that ended before the last day (old ReplicaSets, Job runs): only theirs, over the rest of the window.
+  const ended = [...podOwner.keys()].filter(key => !requests.has(key) && !limits.has(key)).sort();
+  const endedByNamespace = new Map<string, string[]>();
+  for (const key of ended) {
+    const slash = key.indexOf('/');
+    const list = endedByNamespace.get(key.slice(0, slash)) ?? [];
+    list.push(key.slice(slash + 1));
+    endedByNamespace.set(key.slice(0, slash), list);
+  }
+  for (const [ns, pods] of [...endedByNamespace].sort((a, b) => a[0].localeCompare(b[0]))) {
+    for (let i = 0; i < pods.length; i += 500) {
+      const batch = pods.slice(i, i + 500);
+      await runSpec(start, Math.max(start, end - DAY), `requests and limits of ${batch.length} pods of ${ns} that ended before the last day`, seconds => podSpecQuery(x, ns, seconds, batch));
+    }
+  }
 
   // ---- Workloads from owners.
   const workloads = new Map<string, WorkloadAcc>();
@@ -373,12 +390,12 @@ export async function collectUsage(
     if (labels[TAG] === 'thr') c.throttled += sum; else c.periods += sum;
   };
 
-  const memorySink: SeriesSink = (labels, times, values) => {
+  const memorySinkFor = (part: 'mem' | 'gmem'): SeriesSink => (labels, times, values) => {
     const c = resolve(labels);
     if (!c) return;
     const len = times.length;
-    if (labels[TAG] === 'mem') { for (let i = 0; i < len; i++) if (values[i] >= 0) c.memory.add(values[i], times[i] - 1); }
-    else if (labels[TAG] === 'gmem') { const g = gpuOf(c); for (let i = 0; i < len; i++) if (values[i] >= 0) g.memory.add(values[i] * MIB, times[i] - 1); }
+    if (part === 'mem') { for (let i = 0; i < len; i++) if (values[i] >= 0) c.memory.add(values[i], times[i] - 1); }
+    else { const g = gpuOf(c); for (let i = 0; i < len; i++) if (values[i] >= 0) g.memory.add(values[i] * MIB, times[i] - 1); }
   };
 
   /** CPU and GPU at the usage step; per workload and step the summed CPU and pods seen, for replica history and total demand. */
@@ -393,7 +410,7 @@ export async function collectUsage(
         if (!c) return;
         const w = podWorkload.get(`${labels[x.ns]}/${labels[x.pod]}`)!;
         const n = slice.points, len = times.length;
-        switch (labels[TAG]) {
+        switch (labels[TAG] ?? 'cpu') {
           case 'cpu': {
             let l = local.get(w);
             if (!l) local.set(w, l = { sum: new Float64Array(n), counts: new Map() });
@@ -448,13 +465,15 @@ export async function collectUsage(
       const which = batch.pods ? ` (${batch.pods.length} pods)` : '';
       const series = batch.series;
       // Restarts and OOM kills: hourly; throttling: daily; CPU: the usage step; memory: hourly.
+      const gpus = (batch.pods ?? list.flatMap(w => [...w.pods.keys()])).some(pod => gpusOfPod.has(`${ns}/${pod}`));
       const hours = budgetSlices(hourStart - HOUR, hourEnd, HOUR, series, budget).length;
-      total += 2 * hours + budgetSlices(dayStart - DAY, dayEnd, DAY, series, budget).length + budgetSlices(start, end, step, series, budget).length;
+      const usageSteps = budgetSlices(start, end, step, series, budget).length;
+      total += (gpus ? 3 : 2) * hours + budgetSlices(dayStart - DAY, dayEnd, DAY, series, budget).length + (gpus ? 2 : 1) * usageSteps;
       namespaceTasks.push(async () => {
         const restarts = new Map<string, number>(), ooms = new Set<string>();
         const rises: Array<{ key: string; c: ContainerAcc; time: number; count: number }> = [];
         const events = eventsSinkFor(restarts, rises, ooms);
-        await runRange({ start: hourStart, end: hourEnd, step: HOUR }, series, `restarts and OOM kills of ${ns}${which}`, s => eventsQuery(x, ns, s, batch.pods), () => events);
+        await runRange({ start: hourStart, end: hourEnd, step: HOUR }, series, `restarts and OOM kills of ${ns}${which}`, () => eventsQuery(x, ns, batch.pods), () => events);
         // A rise is an OOM kill when the last termination reason was OOMKilled in that hour.
         for (const r of rises) {
           r.c.restarts += r.count;
@@ -463,7 +482,11 @@ export async function collectUsage(
         await runRange(dayRange, series, `CPU throttling of ${ns}${which}`, s => throttlingQuery(x, ns, s, batch.pods), () => throttlingSink);
         const cpu = cpuRun();
         await runRange({ start: start + step, end, step }, series, `CPU usage of ${ns}${which}`, s => cpuQuery(x, ns, s, batch.pods), cpu.sink, cpu.after);
-        await runRange({ start: hourStart, end: hourEnd, step: HOUR }, series, `memory usage of ${ns}${which}`, s => memoryQuery(x, ns, s, batch.pods), () => memorySink);
+        await runRange({ start: hourStart, end: hourEnd, step: HOUR }, series, `memory usage of ${ns}${which}`, s => memoryQuery(x, ns, s, batch.pods), () => memorySinkFor('mem'));
+        if (gpus) {
+          await runRange({ start: start + step, end, step }, series, `GPU usage of ${ns}${which}`, s => gpuUsageQuery(x, ns, s, batch.pods), cpu.sink, cpu.after);
+          await runRange({ start: hourStart, end: hourEnd, step: HOUR }, series, `GPU memory of ${ns}${which}`, s => gpuMemoryQuery(x, ns, s, batch.pods), () => memorySinkFor('gmem'));
+        }
       });
     }
   }

@@ -95,17 +95,17 @@ export function specQuery(x: QueryContext, windowSeconds: number): string {
 }
 
 /**
- * Restarts and OOM kills of one namespace at a coarse step: the restart counter's last reading
- * of each step (the collector counts the rises between consecutive steps), and the steps in
- * which the container's last termination reason was OOMKilled.
+ * Restarts and OOM kills of one namespace at a coarse step: the restart counter's reading at each
+ * step (the collector counts the rises between consecutive readings, exact at the step
+ * boundaries), and the steps at which the container's last termination reason was OOMKilled.
+ * Plain selectors: one sample per series and step, however often kube-state-metrics is scraped.
  */
-export function eventsQuery(x: QueryContext, namespace: string, step: number, pods?: string[]): string {
+export function eventsQuery(x: QueryContext, namespace: string, pods?: string[]): string {
   const by = `${x.ns}, ${x.pod}, ${x.ctr}`;
   const ns = [`${x.ns}=${promString(namespace)}`, podsMatcher(x, pods)];
-  const w = stepWindow(step);
   return [
-    tag(`max by (${by}) (last_over_time(${sel(x, 'kube_pod_container_status_restarts_total', ...ns)}[${w}]))`, 'restart'),
-    tag(`max by (${by}) (max_over_time(${sel(x, 'kube_pod_container_status_last_terminated_reason', ...ns, 'reason="OOMKilled"')}[${w}]) > 0)`, 'oom'),
+    tag(`max by (${by}) (${sel(x, 'kube_pod_container_status_restarts_total', ...ns)})`, 'restart'),
+    tag(`max by (${by}) (${sel(x, 'kube_pod_container_status_last_terminated_reason', ...ns, 'reason="OOMKilled"')}) > 0`, 'oom'),
   ].join('\nor ');
 }
 
@@ -131,32 +131,47 @@ export function gpuInventoryQuery(x: QueryContext, step: number): string {
 /**
  * CPU of one namespace (or a batch of its pods) at the usage step: the rate over each step's own
  * samples, in cores, rounded to 0.1 millicore (ten times finer than any request can be written;
- * it keeps the answer short). Where the DCGM exporter runs, GPU utilisation and power averaged
- * over the same steps, per GPU. One series per pod and container.
+ * it keeps the answer short). One series per pod and container, untagged: a single expression
+ * costs Prometheus least.
  */
 export function cpuQuery(x: QueryContext, namespace: string, step: number, pods?: string[]): string {
   const by = `${x.ns}, ${x.pod}, ${x.ctr}`;
+  const sels = [`${x.ns}=${promString(namespace)}`, podsMatcher(x, pods), `${x.ctr}!=""`, `${x.ctr}!="POD"`];
+  return `round(max by (${by}) (rate(${sel(x, 'container_cpu_usage_seconds_total', ...sels)}[${stepWindow(step)}])), 0.0001)`;
+}
+
+/** Memory of one namespace (or a batch of its pods) at an hourly step: the working set's peak of each hour (the resolution of the peaks the engine keeps). */
+export function memoryQuery(x: QueryContext, namespace: string, step: number, pods?: string[]): string {
+  const by = `${x.ns}, ${x.pod}, ${x.ctr}`;
+  const sels = [`${x.ns}=${promString(namespace)}`, podsMatcher(x, pods), `${x.ctr}!=""`, `${x.ctr}!="POD"`];
+  return `max by (${by}) (max_over_time(${sel(x, 'container_memory_working_set_bytes', ...sels)}[${stepWindow(step)}]))`;
+}
+
+/** GPU utilisation and power of a namespace with GPUs, averaged over each usage step, per GPU (only asked where the inventory found GPUs). */
+export function gpuUsageQuery(x: QueryContext, namespace: string, step: number, pods?: string[]): string {
+  const by = `${x.ns}, ${x.pod}, ${x.ctr}, UUID, gpu`;
   const ns = [`${x.ns}=${promString(namespace)}`, podsMatcher(x, pods)];
   const w = stepWindow(step);
-  const gpuBy = `${by}, UUID, gpu`;
   return [
-    tag(`round(max by (${by}) (rate(${sel(x, 'container_cpu_usage_seconds_total', ...ns, `${x.ctr}!=""`, `${x.ctr}!="POD"`)}[${w}])), 0.0001)`, 'cpu'),
-    tag(`max by (${gpuBy}) (avg_over_time(${sel(x, 'DCGM_FI_DEV_GPU_UTIL', ...ns)}[${w}]))`, 'gutil'),
-    tag(`max by (${gpuBy}) (avg_over_time(${sel(x, 'DCGM_FI_DEV_POWER_USAGE', ...ns)}[${w}]))`, 'gpow'),
+    tag(`max by (${by}) (avg_over_time(${sel(x, 'DCGM_FI_DEV_GPU_UTIL', ...ns)}[${w}]))`, 'gutil'),
+    tag(`max by (${by}) (avg_over_time(${sel(x, 'DCGM_FI_DEV_POWER_USAGE', ...ns)}[${w}]))`, 'gpow'),
   ].join('\nor ');
 }
 
-/**
- * Memory of one namespace (or a batch of its pods) at an hourly step: the working set's peak of
- * each hour (the resolution of the memory peaks the engine keeps) and, per GPU, the framebuffer's.
- */
-export function memoryQuery(x: QueryContext, namespace: string, step: number, pods?: string[]): string {
-  const by = `${x.ns}, ${x.pod}, ${x.ctr}`;
+/** Framebuffer used per GPU (MiB), hourly peaks, for a namespace with GPUs. */
+export function gpuMemoryQuery(x: QueryContext, namespace: string, step: number, pods?: string[]): string {
   const ns = [`${x.ns}=${promString(namespace)}`, podsMatcher(x, pods)];
-  const w = stepWindow(step);
+  return `max by (${x.ns}, ${x.pod}, ${x.ctr}, UUID, gpu) (max_over_time(${sel(x, 'DCGM_FI_DEV_FB_USED', ...ns)}[${stepWindow(step)}]))`;
+}
+
+/** Requests and limits of some pods of a namespace only (those that ended before the last piece of the window). */
+export function podSpecQuery(x: QueryContext, namespace: string, windowSeconds: number, pods: string[]): string {
+  const k = `${x.ns}, ${x.pod}, ${x.ctr}, resource`;
+  const w = duration(windowSeconds);
+  const m = [`${x.ns}=${promString(namespace)}`, podsMatcher(x, pods)].join(',');
   return [
-    tag(`max by (${by}) (max_over_time(${sel(x, 'container_memory_working_set_bytes', ...ns, `${x.ctr}!=""`, `${x.ctr}!="POD"`)}[${w}]))`, 'mem'),
-    tag(`max by (${by}, UUID, gpu) (max_over_time(${sel(x, 'DCGM_FI_DEV_FB_USED', ...ns)}[${w}]))`, 'gmem'),
+    tag(`max by (${k}) (last_over_time(${sel(x, 'kube_pod_container_resource_requests', m)}[${w}]))`, 'req'),
+    tag(`max by (${k}) (last_over_time(${sel(x, 'kube_pod_container_resource_limits', m)}[${w}]))`, 'lim'),
   ].join('\nor ');
 }
 

@@ -182,9 +182,11 @@ test('workloads are discovered from kube-state-metrics alone, per cluster label'
     'test/data/CronJob/report', 'test/data/StatefulSet/db', 'test/kube-system/DaemonSet/agent', 'test/ml/Deployment/infer',
     'test/shop/Deployment/api', 'test/shop/Deployment/newbie', 'test/shop/Deployment/web', 'test/shop/Rollout/canary',
   ]);
-  // Owner count, owners, specs, GPU inventory; per namespace restarts, throttling, CPU and
-  // memory (3 days fit one slice of each within the default budget).
-  assert.equal(queries, 4 + 4 * 4);
+  // Owner count, owners, specs of the last day, GPU inventory; per namespace restarts,
+  // throttling, CPU and memory (3 days fit one slice of each within the default budget); GPU
+  // usage and memory for the namespace with GPUs; the specs of the CronJob runs that ended
+  // before the last day.
+  assert.equal(queries, 4 + 4 * 4 + 2 + 1);
   assert.deepEqual(warnings, []);
 });
 
