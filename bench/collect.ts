@@ -27,6 +27,7 @@ import { fileURLToPath } from 'node:url';
 import { promisify } from 'node:util';
 import { collectUsage } from '../src/collect/prometheus/index.ts';
 import type { ClusterConfig } from '../src/config/types.ts';
+import { containersOf, cpuAt, memAt, PODS_PER_WORKLOAD, type Container } from './lib/collect-data.ts';
 import { OpenMetricsWriter, prometheusBinaries, startPrometheus } from '../test/helpers/prometheus-server.ts';
 
 const run = promisify(execFile);
@@ -36,8 +37,6 @@ const SCRAPE = 60;
 const KSM_SCRAPE = 300;
 /** The collector's default usage step (prometheus.stepSeconds). */
 const STEP = 180;
-const PER_NAMESPACE = 50;
-const PODS_PER_WORKLOAD = 5;
 /** Fixed end of the data, so a cached TSDB stays valid. */
 const END = Date.parse('2026-06-01T00:00:00Z') / 1000;
 /** Slab length: one promtool run per slab, blocks never overlap (a compaction range of Prometheus). */
@@ -73,37 +72,6 @@ function parseArgs(argv: string[]): Args {
 
 // ---------------------------------------------------------------------------
 // The data set.
-
-function hash(a: number, b: number): number {
-  let h = (Math.imul(a, 2654435761) ^ Math.imul(b + 0x9e3779b9, 40503)) >>> 0;
-  h = Math.imul(h ^ (h >>> 15), 0x2c1b3c6d) >>> 0;
-  h = Math.imul(h ^ (h >>> 12), 0x297a2d39) >>> 0;
-  return ((h ^ (h >>> 15)) >>> 0) / 2 ** 32;
-}
-
-interface Container { ns: string; workload: string; rs: string; pod: string; index: number; base: number; memBase: number }
-
-function containersOf(count: number): Container[] {
-  const out: Container[] = [];
-  for (let i = 0; i < count; i++) {
-    const nsIndex = Math.floor(i / PER_NAMESPACE);
-    const w = Math.floor((i % PER_NAMESPACE) / PODS_PER_WORKLOAD);
-    const ns = `team-${String(nsIndex).padStart(3, '0')}`;
-    const workload = `svc-${String(w).padStart(2, '0')}`;
-    const rs = `${workload}-6d${String(nsIndex % 100).padStart(2, '0')}f7c9b`;
-    out.push({ ns, workload, rs, pod: `${rs}-p${i % PODS_PER_WORKLOAD}x${String(i).padStart(4, '0')}`, index: i, base: 0.05 + 1.5 * hash(i, 1), memBase: (200 + 1800 * hash(i, 2)) * 2 ** 20 });
-  }
-  return out;
-}
-
-function cpuAt(c: Container, t: number): number {
-  const daily = 0.5 + 0.5 * Math.sin((t % DAY) / DAY * 2 * Math.PI);
-  return c.base * (0.4 + 0.6 * daily) * (0.8 + 0.4 * hash(c.index, Math.floor(t / 60)));
-}
-
-function memAt(c: Container, t: number): number {
-  return Math.round(c.memBase * (0.9 + 0.1 * hash(c.index + 7, Math.floor(t / 600))));
-}
 
 async function buildTsdb(dataDir: string, containers: number, days: number, log: (s: string) => void): Promise<void> {
   const bins = prometheusBinaries();
