@@ -116,9 +116,16 @@ function world(traces: Trace[]): WorldWorkload[] {
     cluster: 'test', namespace: 'shop', kind: 'Deployment', name: 'newbie', replicas: 1,
     pods: [pod('newbie-4c3b2a1f9-nn1aa', [vm(1, 'newbie')], END - 6 * HOUR, to)],
   };
+  // Scaled to 0 before the window: no pods, only its spec.
+  const paused: WorldWorkload = { cluster: 'test', namespace: 'shop', kind: 'Deployment', name: 'paused', replicas: 0, pods: [], span: { start: from, end: to } };
+  // A standalone Job that ran three hours, the day before the end.
+  const migrate: WorldWorkload = {
+    cluster: 'test', namespace: 'data', kind: 'Job', name: 'migrate-29500000',
+    pods: [pod('migrate-29500000-m8k2z', [{ name: 'migrate', requests: { cpu: 1, memory: 512 * MI }, cpu: () => 0.8, memory: () => 300 * MI }], END - 20 * HOUR, END - 17 * HOUR)],
+  };
   // Same names in another cluster behind the same endpoint: must not leak into cluster "test".
   const other: WorldWorkload = { ...web, cluster: 'other', replicas: 9 };
-  return [web, db, api, report, canary, agent, infer, newbie, other];
+  return [web, db, api, report, canary, agent, infer, newbie, paused, migrate, other];
 }
 
 function withGap(f: (t: number) => number): (t: number) => number {
@@ -128,6 +135,7 @@ function withGap(f: (t: number) => number): (t: number) => number {
 let prom: PrometheusServer | undefined;
 let profiles: UsageProfile[] = [];
 let queries = 0;
+let firstCosts: Array<{ query: string; samplesRead: number; peakSamples: number }> = [];
 let warnings: string[] = [];
 let skipped: string | undefined;
 
@@ -146,6 +154,7 @@ before(async () => {
   const result = await collectUsage(cluster(prom.url), { start: START, end: END }, { quiet: true, cpuHistogram: UNDECAYED });
   profiles = result.profiles;
   queries = result.queries;
+  firstCosts = result.costs;
   warnings = result.warnings;
 });
 
@@ -179,8 +188,8 @@ test('workloads are discovered from kube-state-metrics alone, per cluster label'
   if (skipped) return t.skip(skipped);
   const ids = profiles.map(p => `${p.ref.cluster}/${p.ref.namespace}/${p.ref.kind}/${p.ref.name}`).sort();
   assert.deepEqual(ids, [
-    'test/data/CronJob/report', 'test/data/StatefulSet/db', 'test/kube-system/DaemonSet/agent', 'test/ml/Deployment/infer',
-    'test/shop/Deployment/api', 'test/shop/Deployment/newbie', 'test/shop/Deployment/web', 'test/shop/Rollout/canary',
+    'test/data/CronJob/report', 'test/data/Job/migrate-29500000', 'test/data/StatefulSet/db', 'test/kube-system/DaemonSet/agent', 'test/ml/Deployment/infer',
+    'test/shop/Deployment/api', 'test/shop/Deployment/newbie', 'test/shop/Deployment/paused', 'test/shop/Deployment/web', 'test/shop/Rollout/canary',
   ]);
   // Owner count, owners, specs of the last day, GPU inventory; per namespace restarts,
   // throttling, CPU and memory (3 days fit one slice of each within the default budget); GPU
@@ -309,6 +318,30 @@ test('too little history gives `insufficient`, not a number', t => {
   assert.ok(newbie.insufficient);
   assert.equal(newbie.insufficient.needSeconds, DAY);
   assert.ok(newbie.insufficient.haveSeconds > 5 * HOUR && newbie.insufficient.haveSeconds <= 6 * HOUR + STEP);
+});
+
+test('a workload scaled to 0 is listed with "no pods in the window"', t => {
+  if (skipped) return t.skip(skipped);
+  const paused = profile('Deployment', 'paused');
+  assert.equal(paused.current.replicas, 0);
+  assert.deepEqual(paused.containers, []);
+  assert.equal(paused.insufficient?.reason, 'no pods in the window');
+});
+
+test('a standalone Job shorter than a day is sized from its own run', t => {
+  if (skipped) return t.skip(skipped);
+  const migrate = profile('Job', 'migrate-29500000');
+  assert.equal(migrate.insufficient, undefined);
+  assert.equal(migrate.containers.length, 1);
+  near(DecayingHistogram.fromState(migrate.containers[0].cpu).quantile(0.5), 0.8, 0.05, 'migrate CPU');
+  assert.ok(migrate.containers[0].lastSample - migrate.containers[0].firstSample < 4 * HOUR);
+});
+
+test('two collections of the same window give byte-identical profiles', async t => {
+  if (skipped) return t.skip(skipped);
+  const again = await collectUsage(cluster(prom!.url), { start: START, end: END }, { quiet: true, cpuHistogram: UNDECAYED });
+  assert.equal(JSON.stringify(again.profiles), JSON.stringify(profiles));
+  assert.deepEqual([...again.costs].sort((a, b) => a.query.localeCompare(b.query)), [...firstCosts].sort((a, b) => a.query.localeCompare(b.query)), 'the same queries at the same cost');
 });
 
 test('a shared endpoint keeps clusters apart by the cluster label', async t => {
