@@ -94,7 +94,8 @@ export async function collect(options: CollectOptions = {}): Promise<{ snapshot:
         sources.push({
           source: `prometheus:${cluster.name}`, ok: true,
           detail: `${result.profiles.length} workloads, ${result.queries} queries, ${read} samples read, largest query ${peak} peak samples`,
-          queries: [...result.costs].sort((a, b) => a.query.localeCompare(b.query)),
+          // Sorted (queries finish in any order) so two collections of one window give the same bytes.
+          queries: [...result.costs].sort((a, b) => a.query.localeCompare(b.query) || a.samplesRead - b.samplesRead || a.peakSamples - b.peakSamples),
         });
         for (const w of result.warnings) log(`warning: ${cluster.name}: ${w}`);
       } catch (err) {
