@@ -46,7 +46,9 @@ export function estimateContainer(usage: ContainerUsage, options: EstimateOption
   const windowSeconds = options.historyDays * DAY;
   const since = options.now - windowSeconds;
   const span = Math.min(windowSeconds, options.now - Math.max(usage.firstSample, since));
-  const history = assessHistory(usage.samples > 0 ? span : 0, usage.coverage);
+  // A standalone Job runs once: its run, however short, is all the history there will be (a batch class, low confidence).
+  const ownRun = options.kind === 'Job' && usage.samples > 0;
+  const history = assessHistory(usage.samples > 0 ? (ownRun ? Math.max(span, DAY) : span) : 0, usage.coverage);
   const cpu = DecayingHistogram.fromState(usage.cpu);
   const peaks = PeakSeries.fromState(usage.memoryPeaks);
   const hourly = peaks.entries().filter(([s]) => s >= since).map(([, v]) => v);

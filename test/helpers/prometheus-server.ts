@@ -85,6 +85,8 @@ export interface WorldWorkload {
   /** Pod labels exported as kube_pod_labels (label_<sanitised key>). */
   podLabels?: Record<string, string>;
   serving?: WorldServing;
+  /** When the workload's own series (replicas, HPA) exist; default: from its first pod's start to its last pod's end. */
+  span?: { start: number; end: number };
 }
 
 export interface WorldOptions {
@@ -239,7 +241,7 @@ export function writeWorld(file: string, workloads: WorldWorkload[], opts: World
       if (ts.length) series('kube_pod_container_status_last_terminated_reason', { ...podLabels(wl, pod), container: c.name, reason }, ts, () => 1);
     }
   }
-  const workloadSpan = (wl: WorldWorkload) => spanOf(wl.pods);
+  const workloadSpan = (wl: WorldWorkload) => wl.span ?? spanOf(wl.pods);
   w.family('kube_deployment_spec_replicas', 'gauge');
   for (const wl of workloads.filter(x => x.kind === 'Deployment' && x.replicas !== undefined)) {
     series('kube_deployment_spec_replicas', { ...cl(wl), namespace: wl.namespace, deployment: wl.name }, times(workloadSpan(wl), opts, ksm), () => wl.replicas);
