@@ -9,16 +9,25 @@
 //     queries, Prometheus's own summed query time (the `stats` parameter),
 //   - the floor: a plain HTTP client sending the same requests with the same concurrency and
 //     discarding the bytes.
+//   - the load on the Prometheus server it starts: its CPU seconds during the collection (from
+//     /proc/<pid>/stat), samples read and the largest query's peak samples (from `stats`), and
+//     the raw samples stored in the window for the series the collector reads (count_over_time),
+//   - a reference client sending, in the same run against the same server, the PromQL KRR's
+//     `simple` strategy sends at its defaults: per workload the pod discovery queries
+//     (kube_replicaset_owner, kube_pod_owner, kube_pod_status_phase), then per container and
+//     batch of 50 pods the CPU P95 of 75 s rates and the memory peak over [days:75s] subqueries,
+//     each with its count_over_time point count.
 // The figure of merit is collector time / floor time. With --json the last line is one JSON object.
 
-import { execFile, spawn } from 'node:child_process';
-import { existsSync, mkdirSync, renameSync, rmSync, writeFileSync } from 'node:fs';
+import { execFile, execFileSync, spawn } from 'node:child_process';
+import { existsSync, mkdirSync, readFileSync, renameSync, rmSync, writeFileSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { promisify } from 'node:util';
 import { collectUsage } from '../src/collect/prometheus/index.ts';
 import type { ClusterConfig } from '../src/config/types.ts';
+import { containersOf, cpuAt, memAt, PODS_PER_WORKLOAD, type Container } from './lib/collect-data.ts';
 import { OpenMetricsWriter, prometheusBinaries, startPrometheus } from '../test/helpers/prometheus-server.ts';
 
 const run = promisify(execFile);
@@ -26,14 +35,19 @@ const root = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..');
 const DAY = 86400;
 const SCRAPE = 60;
 const KSM_SCRAPE = 300;
-const STEP = 60;
-const PER_NAMESPACE = 50;
-const PODS_PER_WORKLOAD = 5;
+/** The collector's default usage step (prometheus.stepSeconds). */
+const STEP = 180;
 /** Fixed end of the data, so a cached TSDB stays valid. */
 const END = Date.parse('2026-06-01T00:00:00Z') / 1000;
 /** Slab length: one promtool run per slab, blocks never overlap (a compaction range of Prometheus). */
 const SLAB = 54 * 3600;
-const FORMAT_VERSION = 1;
+const FORMAT_VERSION = 2;
+/** Metrics the collector reads from this data set (for the raw samples stored in the window). */
+const COLLECTOR_METRICS = [
+  'container_cpu_usage_seconds_total', 'container_memory_working_set_bytes', 'kube_pod_owner', 'kube_replicaset_owner',
+  'kube_deployment_spec_replicas', 'kube_pod_container_resource_requests', 'kube_pod_container_resource_limits',
+  'kube_pod_container_status_restarts_total',
+];
 
 interface Args { containers: number; days: number; repeat: number; warmup: boolean; json: boolean; concurrency: number; child?: string }
 
@@ -58,37 +72,6 @@ function parseArgs(argv: string[]): Args {
 
 // ---------------------------------------------------------------------------
 // The data set.
-
-function hash(a: number, b: number): number {
-  let h = (Math.imul(a, 2654435761) ^ Math.imul(b + 0x9e3779b9, 40503)) >>> 0;
-  h = Math.imul(h ^ (h >>> 15), 0x2c1b3c6d) >>> 0;
-  h = Math.imul(h ^ (h >>> 12), 0x297a2d39) >>> 0;
-  return ((h ^ (h >>> 15)) >>> 0) / 2 ** 32;
-}
-
-interface Container { ns: string; workload: string; rs: string; pod: string; index: number; base: number; memBase: number }
-
-function containersOf(count: number): Container[] {
-  const out: Container[] = [];
-  for (let i = 0; i < count; i++) {
-    const nsIndex = Math.floor(i / PER_NAMESPACE);
-    const w = Math.floor((i % PER_NAMESPACE) / PODS_PER_WORKLOAD);
-    const ns = `team-${String(nsIndex).padStart(3, '0')}`;
-    const workload = `svc-${String(w).padStart(2, '0')}`;
-    const rs = `${workload}-6d${String(nsIndex % 100).padStart(2, '0')}f7c9b`;
-    out.push({ ns, workload, rs, pod: `${rs}-p${i % PODS_PER_WORKLOAD}x${String(i).padStart(4, '0')}`, index: i, base: 0.05 + 1.5 * hash(i, 1), memBase: (200 + 1800 * hash(i, 2)) * 2 ** 20 });
-  }
-  return out;
-}
-
-function cpuAt(c: Container, t: number): number {
-  const daily = 0.5 + 0.5 * Math.sin((t % DAY) / DAY * 2 * Math.PI);
-  return c.base * (0.4 + 0.6 * daily) * (0.8 + 0.4 * hash(c.index, Math.floor(t / 60)));
-}
-
-function memAt(c: Container, t: number): number {
-  return Math.round(c.memBase * (0.9 + 0.1 * hash(c.index + 7, Math.floor(t / 600))));
-}
 
 async function buildTsdb(dataDir: string, containers: number, days: number, log: (s: string) => void): Promise<void> {
   const bins = prometheusBinaries();
@@ -148,6 +131,7 @@ async function buildTsdb(dataDir: string, containers: number, days: number, log:
     }
     ksm('kube_pod_container_resource_limits', c => `namespace="${c.ns}",pod="${c.pod}",container="app",resource="memory",unit="byte"`, () => 4294967296);
     ksm('kube_pod_container_status_restarts_total', c => `namespace="${c.ns}",pod="${c.pod}",container="app"`, () => 0);
+    ksm('kube_pod_status_phase', c => `namespace="${c.ns}",pod="${c.pod}",phase="Running"`, () => 1);
     w.close();
     // Samples must be sorted per series; OpenMetrics families contiguous. Each slab makes its own blocks.
     await run(bins.promtool, ['tsdb', 'create-blocks-from', 'openmetrics', '--max-block-duration=54h', file, tmp], { maxBuffer: 64 * 2 ** 20 });
@@ -161,7 +145,10 @@ async function buildTsdb(dataDir: string, containers: number, days: number, log:
 // ---------------------------------------------------------------------------
 // Measurements.
 
-interface ChildResult { wall_s: number; peak_rss_mb: number; queries: number; server_s: number; profiles: number; namespaces: number; requests: Array<{ url: string; body: string }> }
+interface ChildResult {
+  wall_s: number; peak_rss_mb: number; queries: number; server_s: number; profiles: number; namespaces: number;
+  samples_read: number; peak_samples: number; requests: Array<{ url: string; body: string }>;
+}
 
 async function child(spec: string): Promise<void> {
   const { url, containers, days, concurrency } = JSON.parse(spec) as { url: string; containers: number; days: number; concurrency: number };
@@ -177,6 +164,7 @@ async function child(spec: string): Promise<void> {
   const out: ChildResult = {
     wall_s: wall, peak_rss_mb: process.resourceUsage().maxRSS / 1024, queries: result.queries, server_s: result.serverSeconds ?? 0,
     profiles: result.profiles.length, namespaces: result.namespaces ?? 0, requests,
+    samples_read: result.costs.reduce((n, c) => n + c.samplesRead, 0), peak_samples: Math.max(...result.costs.map(c => c.peakSamples)),
   };
   if (result.profiles.length !== containers / PODS_PER_WORKLOAD) throw new Error(`expected ${containers / PODS_PER_WORKLOAD} workloads, got ${result.profiles.length}`);
   process.stdout.write(`${JSON.stringify(out)}\n`);
@@ -212,6 +200,81 @@ async function floor(requests: ChildResult['requests'], concurrency: number): Pr
   return { seconds: (performance.now() - started) / 1000, bytes };
 }
 
+/** CPU seconds (user + system) a process has used so far, from /proc/<pid>/stat. */
+let clockTicks: number | undefined;
+function cpuSeconds(pid: number): number {
+  clockTicks ??= Number(execFileSync('getconf', ['CLK_TCK']).toString().trim()) || 100;
+  const stat = readFileSync(`/proc/${pid}/stat`, 'utf8');
+  const fields = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
+  // After "pid (comm) ": state is field 3 of the full line; utime and stime are fields 14 and 15.
+  return (Number(fields[11]) + Number(fields[12])) / clockTicks;
+}
+
+/** One instant query with stats: samples read and peak samples; the body is read and discarded. */
+async function statsQuery(url: string, query: string, time: number): Promise<{ read: number; peak: number; bytes: number; text?: string }> {
+  const res = await fetch(`${url}/api/v1/query`, { method: 'POST', body: new URLSearchParams({ query, time: String(time), stats: 'all' }), headers: { 'content-type': 'application/x-www-form-urlencoded' } });
+  const text = await res.text();
+  if (!res.ok) throw new Error(`query failed: HTTP ${res.status} ${text.slice(0, 300)} — ${query.slice(0, 200)}`);
+  const read = Number(/"totalQueryableSamples":(\d+)/.exec(text)?.[1] ?? 0), peak = Number(/"peakSamples":(\d+)/.exec(text)?.[1] ?? 0);
+  return { read, peak, bytes: Buffer.byteLength(text), text };
+}
+
+/**
+ * The PromQL KRR's `simple` strategy sends at its defaults (history 14 days, 75 s timeframe,
+ * CPU P95, memory peak, pods in batches of 50), for every workload of the data set: the
+ * reference the collector's load on Prometheus is measured against.
+ */
+function krrQueries(containers: number, days: number): string[] {
+  const all = containersOf(containers);
+  const byWorkload = new Map<string, Container[]>();
+  for (const c of all) {
+    const key = `${c.ns}/${c.workload}`;
+    byWorkload.set(key, [...(byWorkload.get(key) ?? []), c]);
+  }
+  const out: string[] = [];
+  const range = `${days}d`;
+  for (const pods of byWorkload.values()) {
+    const { ns, workload, rs } = pods[0];
+    // Pod discovery from kube-state-metrics.
+    out.push(`last_over_time(kube_replicaset_owner{namespace="${ns}",owner_kind="Deployment",owner_name="${workload}"}[${range}])`);
+    out.push(`last_over_time(kube_pod_owner{namespace="${ns}",owner_kind="ReplicaSet",owner_name=~"${rs}"}[${range}])`);
+    for (let i = 0; i < pods.length; i += 50) {
+      const batch = pods.slice(i, i + 50).map(p => p.pod).join('|');
+      out.push(`kube_pod_status_phase{namespace="${ns}",pod=~"${batch}",phase="Running"} == 1`);
+      const sel = `namespace="${ns}",pod=~"${batch}",container="app"`;
+      out.push(`quantile_over_time(0.95, max(rate(container_cpu_usage_seconds_total{${sel}}[75s])) by (container, pod, job)[${range}:75s])`);
+      out.push(`count_over_time(max(container_cpu_usage_seconds_total{${sel}}) by (container, pod, job)[${range}:75s])`);
+      out.push(`max_over_time(max(container_memory_working_set_bytes{${sel}}) by (container, pod, job)[${range}:75s])`);
+      out.push(`count_over_time(max(container_memory_working_set_bytes{${sel}}) by (container, pod, job)[${range}:75s])`);
+    }
+  }
+  return out;
+}
+
+async function krrReference(url: string, args: Args): Promise<{ seconds: number; read: number; peak: number; bytes: number; queries: number }> {
+  const queries = krrQueries(args.containers, args.days);
+  const started = performance.now();
+  let next = 0, read = 0, peak = 0, bytes = 0;
+  const worker = async () => {
+    while (next < queries.length) {
+      const r = await statsQuery(url, queries[next++], END);
+      read += r.read; peak = Math.max(peak, r.peak); bytes += r.bytes;
+    }
+  };
+  await Promise.all(Array.from({ length: args.concurrency }, worker));
+  return { seconds: (performance.now() - started) / 1000, read, peak, bytes, queries: queries.length };
+}
+
+/** Raw samples stored in the window for the series the collector reads, per metric. */
+async function rawSamples(url: string, days: number): Promise<Record<string, number>> {
+  const out: Record<string, number> = {};
+  for (const metric of COLLECTOR_METRICS) {
+    const r = await statsQuery(url, `sum(count_over_time(${metric}[${days}d]))`, END);
+    out[metric] = Number(/"value":\[[^,]+,"([^"]+)"\]/.exec(r.text ?? '')?.[1] ?? 0);
+  }
+  return out;
+}
+
 function median(xs: number[]): number {
   const s = [...xs].sort((a, b) => a - b);
   return s.length % 2 ? s[(s.length - 1) / 2] : (s[s.length / 2 - 1] + s[s.length / 2]) / 2;
@@ -238,11 +301,19 @@ async function main(): Promise<void> {
       const warm = await runChild(prom.url, args);
       await floor(warm.requests, args.concurrency);
     }
-    const collector: ChildResult[] = [], floors: number[] = [];
+    const pid = prom.process.pid!;
+    const collector: ChildResult[] = [], floors: number[] = [], promCpu: number[] = [], krrCpu: number[] = [];
     let bytes = 0;
+    let krr: Awaited<ReturnType<typeof krrReference>> | undefined;
     for (let i = 0; i < args.repeat; i++) {
+      const cpu0 = cpuSeconds(pid);
       const c = await runChild(prom.url, args);
+      promCpu.push(cpuSeconds(pid) - cpu0);
       collector.push(c);
+      const k0 = cpuSeconds(pid);
+      krr = await krrReference(prom.url, args);
+      krrCpu.push(cpuSeconds(pid) - k0);
+      log(`  run ${i + 1}: Prometheus CPU ${promCpu[i].toFixed(1)} s for the collector, ${krrCpu[i].toFixed(1)} s for the KRR-query reference (${krr.queries} queries, ${krr.seconds.toFixed(1)} s)`);
       const f = await floor(c.requests, args.concurrency);
       floors.push(f.seconds);
       bytes = f.bytes;
@@ -250,11 +321,17 @@ async function main(): Promise<void> {
     }
     const wall = median(collector.map(c => c.wall_s)), floorS = median(floors);
     const c0 = collector[0];
+    const raw = await rawSamples(prom.url, args.days);
+    const rawTotal = Object.values(raw).reduce((a, b) => a + b, 0);
     const result = {
       containers: args.containers, days: args.days, wall_s: round(wall), floor_s: round(floorS), ratio: round(wall / floorS),
       peak_rss_mb: round(Math.max(...collector.map(c => c.peak_rss_mb))), queries: c0.queries, namespaces: c0.namespaces,
       queries_per_namespace: round(c0.queries / c0.namespaces), prometheus_query_s: round(median(collector.map(c => c.server_s))),
       response_mb: round(bytes / 2 ** 20), step_s: STEP, concurrency: args.concurrency, repeat: args.repeat, warmup: args.warmup,
+      prometheus_cpu_seconds: round(median(promCpu)), krr_reference_prometheus_cpu_seconds: round(median(krrCpu)),
+      samples_read: c0.samples_read, krr_reference_samples_read: krr!.read, raw_samples: rawTotal, peak_query_samples: c0.peak_samples,
+      krr_reference_peak_query_samples: krr!.peak, krr_reference_response_mb: round(krr!.bytes / 2 ** 20), krr_reference_queries: krr!.queries,
+      sample_budget: 100_000, load_average: os.loadavg().map(x => round(x)),
       machine: `${os.cpus().length}× ${os.cpus()[0]?.model ?? 'cpu'}, ${(os.totalmem() / 2 ** 30).toFixed(0)} GiB, node ${process.version}`,
     };
     log('');
@@ -265,6 +342,10 @@ async function main(): Promise<void> {
     log(`peak RSS            ${result.peak_rss_mb} MB`);
     log(`queries             ${result.queries} (${result.queries_per_namespace} per namespace)`);
     log(`Prometheus query time ${result.prometheus_query_s} s (summed execTotalTime)`);
+    log(`Prometheus CPU      ${result.prometheus_cpu_seconds} s; KRR-query reference ${result.krr_reference_prometheus_cpu_seconds} s (ratio ${round(result.prometheus_cpu_seconds / result.krr_reference_prometheus_cpu_seconds)})`);
+    log(`samples read        ${result.samples_read}; KRR-query reference ${result.krr_reference_samples_read}; raw samples stored for the series used ${rawTotal} (ratio ${round(result.samples_read / rawTotal)})`);
+    log(`largest query       ${result.peak_query_samples} peak samples (budget ${result.sample_budget}); KRR-query reference ${result.krr_reference_peak_query_samples}`);
+    log(`raw samples         ${Object.entries(raw).map(([k, v]) => `${k} ${v}`).join(', ')}`);
     if (args.json) process.stdout.write(`${JSON.stringify(result)}\n`);
     else writeFileSync(path.join(cacheDir, `last-c${args.containers}-d${args.days}.json`), JSON.stringify(result));
   } finally {

@@ -2,8 +2,10 @@
 //
 //   ./node_modules/.bin/node scripts/record-demo-prometheus.ts
 //
-// 1. writes OpenMetrics series for the demo world (five workloads on three clusters behind one
-//    shared endpoint with a `cluster` label) over the 14 days ending 2026-11-16T00:00:00Z,
+// 1. writes OpenMetrics series for the demo world (nine workloads on three clusters behind one
+//    shared endpoint with a `cluster` label: five plain ones, and the AI-serving ones — a vLLM
+//    Deployment with its own metrics, a KServe InferenceService, a RayService with a GPU worker
+//    group and an AMD Instinct workload) over the 14 days ending 2026-11-16T00:00:00Z,
 // 2. backfills a real Prometheus with promtool and starts it on 127.0.0.1,
 // 3. runs the real collector against it through a recording proxy (the demo's clusters, step 300 s),
 // 4. writes each answer gzipped, keyed by the normalised request, plus index.json.
@@ -113,10 +115,12 @@ export function demoWorld(end = DEMO_END, days = DEMO_DAYS): WorldWorkload[] {
     cluster: 'prod-eks', namespace: 'search', kind: 'Deployment', name: 'search', replicas: 4,
     hpa: { min: 4, max: 20, cpu: 60 }, pods: searchPods,
   };
+  // llm-inference is vLLM with tensor parallelism 2: it preallocates 90% of each L4's framebuffer
+  // (--gpu-memory-utilization), so DCGM's framebuffer figure is flat at ~90% whatever the load.
   const gpu = (pod: number, g: number): WorldGpu => ({
     uuid: `GPU-4f1e${pod}${g}a2c-8d3b-4c6e-9a7f-0b1c2d3e4f${pod}${g}`, model: 'NVIDIA L4', totalMiB: 23034,
     util: t => 15 + 10 * daily(t) * (0.7 + 0.3 * noise(Math.floor(t / 300), 111 + pod * 2 + g)),
-    usedMiB: t => 7000 + 170 * noise(Math.floor(t / 3600), 121 + pod * 2 + g),
+    usedMiB: t => 20700 + 60 * noise(Math.floor(t / 3600), 121 + pod * 2 + g),
     watts: t => 35 + 10 * daily(t) * (0.6 + 0.4 * noise(Math.floor(t / 300), 131 + pod * 2 + g)),
   });
   const llm: WorldWorkload = {
@@ -128,8 +132,79 @@ export function demoWorld(end = DEMO_END, days = DEMO_DAYS): WorldWorkload[] {
       memory: t => (11 * GI) * (0.98 + 0.03 * noise(Math.floor(t / 1800), 151 + i)),
       gpus: [gpu(i, 0), gpu(i, 1)],
     }]),
+    // vLLM's own gauges: the KV cache is at most ~22% used, nothing waits, first tokens in ~0.2 s.
+    serving: {
+      kv: (t, i) => 0.1 + 0.1 * daily(t) * (0.8 + 0.2 * noise(Math.floor(t / 300), 161 + i)),
+      running: (t, i) => 2 + 4 * daily(t) * noise(Math.floor(t / 300), 171 + i),
+      waiting: () => 0,
+      ttft: (t, i) => 0.12 + 0.1 * daily(t) * noise(Math.floor(t / 300), 181 + i),
+      requestsPerSecond: 3,
+    },
   };
-  return [checkout, catalog, payments, search, llm];
+  // sentiment: a KServe InferenceService (raw deployment mode): its predictor Deployment
+  // `sentiment-predictor` carries KServe's pod labels. CPU and memory are far above use; the
+  // one L4 is a third busy, so it stays.
+  const sentiment: WorldWorkload = {
+    cluster: 'prod-gke', namespace: 'ml', kind: 'Deployment', name: 'sentiment-predictor', replicas: 2,
+    podLabels: { 'serving.kserve.io/inferenceservice': 'sentiment', component: 'predictor' },
+    pods: pods('sentiment-predictor', '5b9c8d7f6', 2, start, end + DAY, i => [{
+      name: 'kserve-container',
+      requests: { cpu: 4, memory: 16 * GI, gpu: 1 }, limits: { cpu: 4, memory: 16 * GI, gpu: 1 },
+      cpu: t => 0.5 + 0.3 * daily(t) + 0.05 * noise(t, 191 + i),
+      memory: t => (4.2 * GI) * (0.97 + 0.03 * noise(Math.floor(t / 1800), 201 + i)),
+      gpus: [{
+        uuid: `GPU-7a2b${i}c3d-1e4f-4a5b-8c6d-7e8f9a0b1c${i}d`, model: 'NVIDIA L4', totalMiB: 23034,
+        util: t => 30 + 12 * daily(t) * (0.7 + 0.3 * noise(Math.floor(t / 300), 211 + i)),
+        usedMiB: t => 9000 + 200 * noise(Math.floor(t / 3600), 221 + i),
+        watts: t => 40 + 12 * daily(t) * noise(Math.floor(t / 300), 231 + i),
+      }],
+    }]),
+  };
+  // embeddings: a KubeRay RayService. Its RayCluster embeddings-raycluster-k8x2p owns the pods
+  // (KubeRay labels them with the RayService's name); the head group has no GPU, the worker
+  // group `gpu-workers` one pod with 4 A10G GPUs (g5.12xlarge) that are mostly idle.
+  const rayCluster = 'embeddings-raycluster-k8x2p';
+  const rayLabels = (group: string) => ({ 'ray.io/cluster': rayCluster, 'ray.io/group': group, 'ray.io/originated-from-cr-name': 'embeddings', 'ray.io/originated-from-crd': 'RayService' });
+  const rayHead: WorldWorkload = {
+    cluster: 'prod-eks', namespace: 'ml', kind: 'Deployment', name: 'embeddings', owner: { kind: 'RayCluster', name: rayCluster }, podLabels: rayLabels('headgroup'),
+    pods: [{ name: `${rayCluster}-head-x7k2p`, start, end: end + DAY, node: 'node-ray-head', containers: [{
+      name: 'ray-head', requests: { cpu: 4, memory: 16 * GI }, limits: { cpu: 4, memory: 16 * GI },
+      cpu: t => 0.3 + 0.15 * daily(t) + 0.03 * noise(t, 241),
+      memory: t => (3 * GI) * (0.97 + 0.03 * noise(Math.floor(t / 1800), 251)),
+    }] }],
+  };
+  const rayWorker: WorldWorkload = {
+    cluster: 'prod-eks', namespace: 'ml', kind: 'Deployment', name: 'embeddings', owner: { kind: 'RayCluster', name: rayCluster }, podLabels: rayLabels('gpu-workers'),
+    pods: [{ name: `${rayCluster}-gpu-workers-worker-q9w4m`, start, end: end + DAY, node: 'node-ray-gpu', containers: [{
+      name: 'ray-worker', requests: { cpu: 16, memory: 64 * GI, gpu: 4 }, limits: { cpu: 16, memory: 64 * GI, gpu: 4 },
+      cpu: t => 2 + 1.5 * daily(t) + 0.1 * noise(t, 261),
+      memory: t => (20 * GI) * (0.97 + 0.03 * noise(Math.floor(t / 1800), 271)),
+      gpus: [0, 1, 2, 3].map(g => ({
+        uuid: `GPU-9c8d${g}e7f-6a5b-4c3d-2e1f-0a9b8c7d6e${g}f`, model: 'NVIDIA A10G', totalMiB: 23028,
+        util: (t: number) => 6 + 10 * daily(t) * (0.7 + 0.3 * noise(Math.floor(t / 300), 281 + g)),
+        usedMiB: (t: number) => 5000 + 150 * noise(Math.floor(t / 3600), 291 + g),
+        watts: (t: number) => 60 + 30 * daily(t) * noise(Math.floor(t / 300), 301 + g),
+      })),
+    }] }],
+  };
+  // reranker: an AMD Instinct MI300X workload on Azure (ND MI300X v5), seen by AMD's device
+  // metrics exporter: two GPUs at ~15% and 30 GB of 192 GB.
+  const reranker: WorldWorkload = {
+    cluster: 'prod-aks', namespace: 'ml', kind: 'Deployment', name: 'reranker', replicas: 1,
+    pods: pods('reranker', '6d7e8f9a0b', 1, start, end + DAY, () => [{
+      name: 'reranker', accelerator: 'amd.com/gpu',
+      requests: { cpu: 8, memory: 64 * GI, gpu: 2 }, limits: { memory: 64 * GI, gpu: 2 },
+      cpu: t => 1.2 + 0.6 * daily(t) + 0.05 * noise(t, 311),
+      memory: t => (18 * GI) * (0.97 + 0.03 * noise(Math.floor(t / 1800), 321)),
+      gpus: [0, 1].map(g => ({
+        vendor: 'amd' as const, uuid: `MI300X-00${g}`, model: 'AMD Instinct MI300X OAM', totalMiB: 196_608,
+        util: (t: number) => 8 + 10 * daily(t) * (0.7 + 0.3 * noise(Math.floor(t / 300), 331 + g)),
+        usedMiB: (t: number) => 30_000 + 500 * noise(Math.floor(t / 3600), 341 + g),
+        watts: (t: number) => 250 + 80 * daily(t) * noise(Math.floor(t / 300), 351 + g),
+      })),
+    }]),
+  };
+  return [checkout, catalog, payments, search, llm, sentiment, rayHead, rayWorker, reranker];
 }
 
 export function demoClusters(url: string): ClusterConfig[] {

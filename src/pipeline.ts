@@ -96,7 +96,14 @@ export async function collect(options: CollectOptions = {}): Promise<{ snapshot:
       try {
         const result = await collectUsage(cluster, window, { quiet: options.quiet, onProgress: options.onProgress });
         profiles.push(...result.profiles);
-        sources.push({ source: `prometheus:${cluster.name}`, ok: true, detail: `${plural(result.profiles.length, 'workload')}, ${plural(result.queries, 'query', 'queries')}` });
+        const read = result.costs.reduce((n, c) => n + c.samplesRead, 0);
+        const peak = result.costs.reduce((n, c) => Math.max(n, c.peakSamples), 0);
+        sources.push({
+          source: `prometheus:${cluster.name}`, ok: true,
+          detail: `${plural(result.profiles.length, 'workload')}, ${plural(result.queries, 'query', 'queries')}, ${read} samples read, largest query ${peak} peak samples`,
+          // Sorted (queries finish in any order) so two collections of one window give the same bytes.
+          queries: [...result.costs].sort((a, b) => a.query.localeCompare(b.query) || a.samplesRead - b.samplesRead || a.peakSamples - b.peakSamples),
+        });
         for (const w of result.warnings) log(`warning: ${cluster.name}: ${w}`);
       } catch (err) {
         // The hint (what to check) travels with the message: the run goes on to the next cluster.

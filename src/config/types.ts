@@ -26,11 +26,13 @@ export interface PrometheusConfig {
   clusterLabelValue?: string;
   /** Label names when they differ from the exporters' defaults. */
   labels?: { namespace?: string; pod?: string; container?: string };
-  /** Resolution of range queries, seconds (default 60). */
+  /** Resolution of the CPU and GPU usage queries, seconds (default 180, at least 120: each step's rate needs two scrapes). */
   stepSeconds?: number;
   /** Parallel queries at most (default 4). */
   concurrency?: number;
   timeoutSeconds?: number;
+  /** Sample budget of one query: no query makes Prometheus hold more samples than this at once (default 100,000). */
+  maxQuerySamples?: number;
 }
 
 export interface OnPremPrices {

@@ -2,9 +2,15 @@
 // Plain data only: everything here survives JSON.stringify/parse unchanged,
 // because the snapshot and the plan are JSON documents.
 
-export type WorkloadKind = 'Deployment' | 'StatefulSet' | 'DaemonSet' | 'CronJob' | 'Job' | 'Rollout';
+export type WorkloadKind = 'Deployment' | 'StatefulSet' | 'DaemonSet' | 'CronJob' | 'Job' | 'Rollout' | AiWorkloadKind;
 
-export const WORKLOAD_KINDS: readonly WorkloadKind[] = ['Deployment', 'StatefulSet', 'DaemonSet', 'CronJob', 'Job', 'Rollout'];
+/** Custom resources that own AI-serving and training pods (resolved by the collector, see docs/COLLECTOR.md). */
+export type AiWorkloadKind = 'InferenceService' | 'LLMInferenceService' | 'RayCluster' | 'RayService' | 'RayJob' | 'LeaderWorkerSet' | 'NIMService';
+
+export const WORKLOAD_KINDS: readonly WorkloadKind[] = [
+  'Deployment', 'StatefulSet', 'DaemonSet', 'CronJob', 'Job', 'Rollout',
+  'InferenceService', 'LLMInferenceService', 'RayCluster', 'RayService', 'RayJob', 'LeaderWorkerSet', 'NIMService',
+];
 
 export interface WorkloadRef {
   cluster: string;
@@ -29,6 +35,8 @@ export interface ContainerResources {
   container: string;
   requests: ResourceAmounts;
   limits: ResourceAmounts;
+  /** The extended resource `gpus` counts when it is not `nvidia.com/gpu` (e.g. `amd.com/gpu`, `aws.amazon.com/neuron`). */
+  accelerator?: string;
 }
 
 export interface HpaSpec {
@@ -88,9 +96,11 @@ export interface OomEvent {
 }
 
 export interface GpuUsage {
-  /** GPUs per pod seen (from DCGM series per pod). */
+  /** GPUs (accelerators) per pod seen (from the exporter's series per pod). */
   gpusPerPod: number;
   model?: string;
+  /** The exporter the figures come from, when not DCGM (e.g. "AMD device metrics exporter"). */
+  exporter?: string;
   /** Utilisation 0..100 per GPU. */
   utilisation: HistogramState;
   /** Framebuffer used, bytes, peaks per interval. */
@@ -99,6 +109,23 @@ export interface GpuUsage {
   memoryTotalBytes: number;
   /** Power draw per GPU, watts. */
   power?: HistogramState;
+}
+
+/**
+ * What an inference engine (vLLM, TGI, Triton) says about itself, per pod over the window.
+ * Engines that preallocate accelerator memory make framebuffer use meaningless; these are the
+ * figures GPU and replica decisions use instead (see docs/ENGINE.md).
+ */
+export interface ServingUsage {
+  engine: 'vllm' | 'tgi' | 'triton';
+  /** KV-cache usage, percent of the preallocated cache, per pod (vLLM). */
+  kvCache?: HistogramState;
+  /** Requests being processed, per pod. */
+  running: HistogramState;
+  /** Requests waiting in the engine's queue, per pod. */
+  waiting: HistogramState;
+  /** P95 time to first token (vLLM) or request latency (TGI, Triton) per step, seconds. */
+  latencyP95?: HistogramState;
 }
 
 export interface ContainerUsage {
@@ -135,6 +162,8 @@ export interface UsageProfile {
   replicaHistory?: PeakSeriesState;
   /** Total CPU demand of the workload (sum over pods), cores; used for replica sizing. */
   totalCpu?: HistogramState;
+  /** The serving engine's own metrics, where it exports them. */
+  serving?: ServingUsage;
   /** Present when collection could not give a number; says how much history there is and how much is needed. */
   insufficient?: { haveSeconds: number; needSeconds: number; reason: string };
 }
@@ -199,6 +228,7 @@ export interface Evidence {
   memory?: { peak: number; headroom: number; volatility: number; oomKills: number; why: string };
   gpu?: { utilisationP95: number; memoryPeakBytes: number; powerP95Watts?: number; why: string };
   replicas?: { demandP95Cores: number; targetUtilisation: number; why: string };
+  serving?: { engine: string; kvCacheP95?: number; runningP95: number; waitingP95: number; latencyP95Seconds?: number; why: string };
   hpa?: { why: string };
   confidence: Confidence;
   /** Why the new value is not smaller (step limit, floor, OOM bump, minimum change…). */

@@ -73,7 +73,10 @@ export function priceRecommendation(rec: Recommendation, spec: WorkloadSpec, pri
   let perHour = cpuDelta * price.perVcpuHour + gibDelta * price.perGibHour;
   if (gpuDelta !== 0) {
     const model = spec.gpuModel ? gpuModelKey(spec.gpuModel) : 'default';
-    const gpuPrice = price.perGpuHour[model] ?? price.perGpuHour.default;
+    // Prices are per device; a NeuronCore is half of an Inferentia2 or Trainium device.
+    const perUnit = spec.containers.some(c => c.accelerator === 'aws.amazon.com/neuroncore') ? 0.5 : 1;
+    const devicePrice = price.perGpuHour[model] ?? price.perGpuHour.default;
+    const gpuPrice = devicePrice === undefined ? undefined : devicePrice * perUnit;
     if (gpuPrice === undefined) notes.push(`GPU change (${gpuDelta > 0 ? '+' : ''}${gpuDelta}) not priced: no GPU price for ${price.cluster}`);
     else {
       perHour += gpuDelta * gpuPrice;

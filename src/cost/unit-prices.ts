@@ -17,6 +17,13 @@
 // 5. On-prem clusters: the price table in the cluster's config (amortised hardware), plus energy
 //    at `perKwh` for the power a vCPU, GiB or GPU draws.
 // Every price carries its source and a sentence saying how it was made.
+//
+// Accelerators are priced per accelerator-hour by model key: NVIDIA GPUs (`nvidia-h100`), AMD
+// Instinct (`amd-mi300x`), Intel Gaudi (`intel-gaudi2`), AWS Inferentia and Trainium devices
+// (`aws-inferentia2`, `aws-trainium`) and Cloud TPU chips (`google-tpu-v5e`). The instance
+// tables below know the accelerator instance types of AWS (p4d/p4de/p5, g4dn/g5/g6/g6e, inf2,
+// trn1/trn1n, dl1) and Azure (ND A100 v4, ND H100 v5, ND MI300X v5, NC A100 v4, NC H100 v5,
+// NCasT4 v3); Google bills GPUs and TPU chips as their own SKUs.
 
 import type { ClusterConfig } from '../config/types.ts';
 import type { CloudName, UnitPrice } from '../core/types.ts';
@@ -44,7 +51,11 @@ export interface ListPrices {
 export const REFERENCE_PRICES = {
   perVcpuHour: 0.035,
   perGibHour: 0.00346,
-  perGpuHour: { 'nvidia-t4': 0.33, 'nvidia-l4': 0.61, 'nvidia-a10g': 0.81, 'nvidia-a100': 3.18, 'nvidia-h100': 10.56, default: 1.0 } as Record<string, number>,
+  perGpuHour: {
+    'nvidia-t4': 0.33, 'nvidia-l4': 0.61, 'nvidia-a10g': 0.81, 'nvidia-l40s': 1.45, 'nvidia-a100': 3.18, 'nvidia-h100': 10.56,
+    'amd-mi300x': 5.2, 'intel-gaudi': 1.22, 'aws-inferentia2': 0.56, 'aws-trainium': 0.95, 'google-tpu-v5e': 1.2, 'google-tpu-v5p': 4.2, 'google-tpu-v6e': 2.7,
+    default: 1.0,
+  } as Record<string, number>,
 };
 
 /** Typical power draw for the on-prem energy term (W): Cloud Carbon Footprint's average-cloud vCPU
@@ -53,13 +64,27 @@ export const REFERENCE_PRICES = {
 export const POWER_WATTS = {
   perVcpu: 0.74 + 0.5 * (3.5 - 0.74),
   perGib: 0.392,
-  perGpu: { 'nvidia-t4': 42, 'nvidia-l4': 43, 'nvidia-a10g': 90, 'nvidia-a100': 240, 'nvidia-h100': 420, default: 180 } as Record<string, number>,
+  perGpu: { 'nvidia-t4': 42, 'nvidia-l4': 43, 'nvidia-a10g': 90, 'nvidia-a100': 240, 'nvidia-h100': 420, 'amd-mi300x': 450, default: 180 } as Record<string, number>,
 };
 
 const KNOWN_GPUS = ['h100', 'h200', 'a100', 'l40s', 'l4', 'a10g', 'a10', 't4', 'v100', 'p100', 'p4', 'k80'];
 
-/** "NVIDIA L4", "nvidia-tesla-t4", "Nvidia Tesla A100" → "nvidia-l4", "nvidia-t4", "nvidia-a100". */
+/** Accelerators other than NVIDIA GPUs, by what their exporters, SKUs and instance types call them. */
+const OTHER_ACCELERATORS: Array<[RegExp, string]> = [
+  [/\bmi\s?300x?\b|mi300/i, 'amd-mi300x'], [/\bmi\s?250/i, 'amd-mi250'], [/\bmi\s?210/i, 'amd-mi210'],
+  [/gaudi\s?3|hl-325/i, 'intel-gaudi3'], [/gaudi\s?2|hl-225/i, 'intel-gaudi2'], [/gaudi|hl-205|^dl1\./i, 'intel-gaudi'],
+  [/inferentia\s?2|^inf2\./i, 'aws-inferentia2'], [/trainium\s?2|^trn2\./i, 'aws-trainium2'], [/trainium|^trn1n?\./i, 'aws-trainium'],
+  [/tpu[\s-]*v5\s*(e|lite)|v5litepod|tpu-v5-lite/i, 'google-tpu-v5e'], [/tpu[\s-]*v5p/i, 'google-tpu-v5p'], [/tpu[\s-]*v6e|trillium/i, 'google-tpu-v6e'], [/tpu[\s-]*v4/i, 'google-tpu-v4'],
+];
+
+/**
+ * An accelerator model's price key: "NVIDIA L4", "nvidia-tesla-t4", "Nvidia Tesla A100" →
+ * "nvidia-l4", "nvidia-t4", "nvidia-a100"; "AMD Instinct MI300X OAM" → "amd-mi300x";
+ * "inf2.24xlarge" (Neuron Monitor's instance type) → "aws-inferentia2"; "tpu-v5-lite-podslice" → "google-tpu-v5e".
+ */
 export function gpuModelKey(name: string): string {
+  const other = OTHER_ACCELERATORS.find(([re]) => re.test(name));
+  if (other) return other[1];
   const tokens = name.toLowerCase().split(/[^a-z0-9]+/).filter(Boolean);
   const known = tokens.find(t => KNOWN_GPUS.includes(t));
   if (known) return `nvidia-${known}`;
@@ -87,10 +112,22 @@ const AWS_GPU: Record<string, { model: string; hourlyXlarge: number }> = {
   g4dn: { model: 'nvidia-t4', hourlyXlarge: 0.526 },
   g5: { model: 'nvidia-a10g', hourlyXlarge: 1.006 },
   g6: { model: 'nvidia-l4', hourlyXlarge: 0.8048 },
+  g6e: { model: 'nvidia-l40s', hourlyXlarge: 1.861 },
 };
+/** Accelerator instances whose shape does not follow the size name (us-east-1 on-demand, Linux). */
 const AWS_FIXED: Record<string, InstanceShape> = {
   'p4d.24xlarge': { vcpus: 96, gib: 1152, gpus: 8, gpuModel: 'nvidia-a100', family: 'p4d', onDemandHourly: 32.7726 },
+  'p4de.24xlarge': { vcpus: 96, gib: 1152, gpus: 8, gpuModel: 'nvidia-a100', family: 'p4de', onDemandHourly: 40.9657 },
+  'g5.12xlarge': { vcpus: 48, gib: 192, gpus: 4, gpuModel: 'nvidia-a10g', family: 'g5', onDemandHourly: 5.672 },
   'p5.48xlarge': { vcpus: 192, gib: 2048, gpus: 8, gpuModel: 'nvidia-h100', family: 'p5', onDemandHourly: 98.32 },
+  'inf2.xlarge': { vcpus: 4, gib: 16, gpus: 1, gpuModel: 'aws-inferentia2', family: 'inf2', onDemandHourly: 0.7582 },
+  'inf2.8xlarge': { vcpus: 32, gib: 128, gpus: 1, gpuModel: 'aws-inferentia2', family: 'inf2', onDemandHourly: 1.9679 },
+  'inf2.24xlarge': { vcpus: 96, gib: 384, gpus: 6, gpuModel: 'aws-inferentia2', family: 'inf2', onDemandHourly: 6.4906 },
+  'inf2.48xlarge': { vcpus: 192, gib: 768, gpus: 12, gpuModel: 'aws-inferentia2', family: 'inf2', onDemandHourly: 12.9813 },
+  'trn1.2xlarge': { vcpus: 8, gib: 32, gpus: 1, gpuModel: 'aws-trainium', family: 'trn1', onDemandHourly: 1.3438 },
+  'trn1.32xlarge': { vcpus: 128, gib: 512, gpus: 16, gpuModel: 'aws-trainium', family: 'trn1', onDemandHourly: 21.5 },
+  'trn1n.32xlarge': { vcpus: 128, gib: 512, gpus: 16, gpuModel: 'aws-trainium', family: 'trn1n', onDemandHourly: 24.78 },
+  'dl1.24xlarge': { vcpus: 96, gib: 768, gpus: 8, gpuModel: 'intel-gaudi', family: 'dl1', onDemandHourly: 13.1090 },
 };
 
 function awsShape(type: string): InstanceShape | undefined {
@@ -115,7 +152,21 @@ const AZURE_GIB_PER_VCPU: Record<string, number> = { D: 4, E: 8, F: 2, B: 4, A: 
 /** Pay-as-you-go USD per vCPU-hour, Linux, West Europe (the series the table knows). */
 const AZURE_PAYG_PER_VCPU: Record<string, number> = { Dsv5: 0.0575, Ddsv5: 0.0665, Dasv5: 0.0518, Esv5: 0.0755, Fsv2: 0.0485 };
 
+/** Azure GPU sizes: ND (8 accelerators, InfiniBand) and NC (1–4) series; pay-as-you-go where the table knows it (approximate, USD/h). */
+const AZURE_ACCELERATOR: Record<string, InstanceShape> = {
+  Standard_ND96asr_v4: { vcpus: 96, gib: 900, gpus: 8, gpuModel: 'nvidia-a100', family: 'NDasrA100_v4' },
+  Standard_ND96amsr_A100_v4: { vcpus: 96, gib: 1900, gpus: 8, gpuModel: 'nvidia-a100', family: 'NDamsrA100_v4' },
+  Standard_ND96isr_H100_v5: { vcpus: 96, gib: 1900, gpus: 8, gpuModel: 'nvidia-h100', family: 'NDisrH100_v5' },
+  Standard_ND96isr_MI300X_v5: { vcpus: 96, gib: 1850, gpus: 8, gpuModel: 'amd-mi300x', family: 'NDisrMI300X_v5', onDemandHourly: 48 },
+  Standard_NC24ads_A100_v4: { vcpus: 24, gib: 220, gpus: 1, gpuModel: 'nvidia-a100', family: 'NCadsA100_v4' },
+  Standard_NC48ads_A100_v4: { vcpus: 48, gib: 440, gpus: 2, gpuModel: 'nvidia-a100', family: 'NCadsA100_v4' },
+  Standard_NC96ads_A100_v4: { vcpus: 96, gib: 880, gpus: 4, gpuModel: 'nvidia-a100', family: 'NCadsA100_v4' },
+  Standard_NC40ads_H100_v5: { vcpus: 40, gib: 320, gpus: 1, gpuModel: 'nvidia-h100', family: 'NCadsH100_v5' },
+  Standard_NC80adis_H100_v5: { vcpus: 80, gib: 640, gpus: 2, gpuModel: 'nvidia-h100', family: 'NCadsH100_v5' },
+};
+
 function azureShape(size: string): InstanceShape | undefined {
+  if (AZURE_ACCELERATOR[size]) return { ...AZURE_ACCELERATOR[size] };
   const t4 = /^Standard_NC(\d+)as_T4_v3$/.exec(size);
   if (t4) {
     const vcpus = Number(t4[1]);
@@ -145,6 +196,12 @@ export function classifyGcpSku(description: string): { kind: 'cpu' | 'ram'; fami
   if (machine) return { kind: machine[2].toLowerCase() === 'core' ? 'cpu' : 'ram', family: machine[1].toLowerCase() };
   const gpu = /^(Nvidia\s+.+?)\s+GPU\b/i.exec(description);
   if (gpu) return { kind: 'gpu', model: gpuModelKey(gpu[1]) };
+  // Cloud TPU chips: "TPU v5 Lite PodSlice chip running in …", "TPU v5p chip-hour …".
+  const tpu = /^(?:Cloud\s+)?TPU[\s-]*(v\d+\w*(?:\s+Lite)?)/i.exec(description);
+  if (tpu) {
+    const key = gpuModelKey(`tpu ${tpu[1]}`);
+    return { kind: 'gpu', model: key.startsWith('google-tpu') ? key : `google-tpu-${tpu[1].toLowerCase().replace(/\s+/g, '-')}` };
+  }
   return undefined;
 }
 

@@ -396,7 +396,8 @@ function applyGpuRules(rec: Recommendation, meta: WorkloadMeta, s: (key: string)
     }
     const util = c.evidence.gpu?.utilisationP95;
     const gpus = c.gpuRequest?.to ?? c.gpuRequest?.from ?? meta.containers?.find(m => m.container === c.container)?.requests.gpus;
-    if (sharing.length > 0 && util !== undefined && util < 30 && gpus === 1) {
+    // An engine that preallocates its GPU's memory (serving evidence) cannot share it.
+    if (sharing.length > 0 && util !== undefined && util < 30 && gpus === 1 && !c.evidence.serving) {
       verdict.notes.push(`suggestion: ${c.container} uses ${Math.round(util)}% of its GPU at p95; ${sharing.join(' or ')} could share it (${(mig ?? slicing)?.rule})`);
     }
   }

@@ -7,6 +7,7 @@ import { PeakSeries } from './model/peak-series.ts';
 import { classify, classMetrics, describeClass, type ClassMetrics } from './logic/classify.ts';
 import { CPU_RULES, estimateCpu, type CpuEstimate, type CpuRules, type CpuSketches } from './logic/cpu.ts';
 import { estimateGpu, type GpuEstimate } from './logic/gpu.ts';
+import type { ServingAssessment } from './logic/serving.ts';
 import { assessHistory, DAY, days, type HistoryAssessment } from './logic/history.ts';
 import { estimateMemory, MEMORY_RULES, type MemoryEstimate, type MemoryRules } from './logic/memory.ts';
 
@@ -18,6 +19,10 @@ export interface EstimateOptions {
   kind?: WorkloadKind;
   /** Current memory limit, bytes: the cap when no OOM kill was seen (none without a limit). */
   currentMemory?: number;
+  /** The serving engine's own evidence, when it exports metrics (GPU sizing uses it instead of the framebuffer). */
+  serving?: ServingAssessment;
+  /** The accelerator resource key of the container, when not nvidia.com/gpu. */
+  accelerator?: string;
   /** Overrides of the estimators' rules (benchmarks compare variants with it; the bot uses the defaults). */
   rules?: { cpu?: Partial<CpuRules>; memory?: Partial<MemoryRules> };
 }
@@ -41,7 +46,9 @@ export function estimateContainer(usage: ContainerUsage, options: EstimateOption
   const windowSeconds = options.historyDays * DAY;
   const since = options.now - windowSeconds;
   const span = Math.min(windowSeconds, options.now - Math.max(usage.firstSample, since));
-  const history = assessHistory(usage.samples > 0 ? span : 0, usage.coverage);
+  // A standalone Job runs once: its run, however short, is all the history there will be (a batch class, low confidence).
+  const ownRun = options.kind === 'Job' && usage.samples > 0;
+  const history = assessHistory(usage.samples > 0 ? (ownRun ? Math.max(span, DAY) : span) : 0, usage.coverage);
   const cpu = DecayingHistogram.fromState(usage.cpu);
   const peaks = PeakSeries.fromState(usage.memoryPeaks);
   const hourly = peaks.entries().filter(([s]) => s >= since).map(([, v]) => v);
@@ -65,6 +72,6 @@ export function estimateContainer(usage: ContainerUsage, options: EstimateOption
   const memoryEstimate = peaks.length
     ? estimateMemory(peaks, { now: options.now, windowSeconds, history, oomKills: usage.oomKills, current: options.currentMemory, workloadClass }, memoryRules)
     : undefined;
-  const gpu = usage.gpu ? estimateGpu(usage.gpu) : undefined;
+  const gpu = usage.gpu ? estimateGpu(usage.gpu, undefined, usage.gpu.model, options.serving, options.accelerator) : undefined;
   return { ...base, sufficient: true, cpu: cpuEstimate, memory: memoryEstimate, gpu };
 }

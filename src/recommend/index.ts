@@ -13,6 +13,8 @@ import { SUSTAINED_THROTTLING } from './logic/cpu.ts';
 import { DEFAULT_WATTS_PER_CORE, energyDelta, WATTS_PER_GIB, type Reservation } from './logic/energy.ts';
 import { days, lowestConfidence } from './logic/history.ts';
 import { coupleHpa, estimateReplicas, REPLICA_RULES } from './logic/replicas.ts';
+import { keptWithoutUtilisation } from './logic/gpu.ts';
+import { assessServing, servingReplicas, type ServingAssessment } from './logic/serving.ts';
 import { roundCpu, roundMemory } from './logic/rounding.ts';
 
 export interface EngineOptions {
@@ -58,7 +60,7 @@ interface ContainerPlan {
   gpuTo?: number;
 }
 
-function planContainer(profile: UsageProfile, index: number, options: EngineOptions, now: number): ContainerPlan {
+function planContainer(profile: UsageProfile, index: number, options: EngineOptions, now: number, serving?: ServingAssessment): ContainerPlan {
   const usage = profile.containers[index];
   const current: ContainerResources | undefined = profile.current.containers.find(c => c.container === usage.container);
   const memRequestNow = current?.requests.memoryBytes, memLimitNow = current?.limits.memoryBytes;
@@ -66,6 +68,7 @@ function planContainer(profile: UsageProfile, index: number, options: EngineOpti
     // The workload lived within its limit: that is the cap when no OOM kill was seen. Without a
     // limit nothing capped it, so nothing caps the estimate (a request is not enforced).
     historyDays: options.historyDays, cpuPercentile: options.cpuPercentile, now, kind: profile.ref.kind, currentMemory: memLimitNow,
+    serving, accelerator: current?.accelerator,
   });
   const notSmaller: string[] = [];
   const evidence: Evidence = {
@@ -115,6 +118,15 @@ function planContainer(profile: UsageProfile, index: number, options: EngineOpti
     const have = current?.limits.gpus ?? current?.requests.gpus ?? usage.gpu!.gpusPerPod;
     plan.gpuFrom = have;
     plan.gpuTo = gpu.gpus < have ? gpu.gpus : have;
+    // One whole NVIDIA GPU that a MIG slice fits: name the resource it would become (the policy
+    // stage applies it only where gpu.migProfiles allows the profile).
+    const resource = current?.accelerator ?? 'nvidia.com/gpu';
+    if (gpu.share?.kind === 'mig' && gpu.share.profile && plan.gpuTo === 1 && resource === 'nvidia.com/gpu') {
+      rec.gpuResource = { from: resource, to: `nvidia.com/mig-${gpu.share.profile}` };
+    }
+  } else {
+    const have = current?.limits.gpus ?? current?.requests.gpus;
+    if (have) notSmaller.push(keptWithoutUtilisation(current?.accelerator, have));
   }
   return plan;
 }
@@ -205,7 +217,8 @@ export function recommendWorkload(profile: UsageProfile, options: EngineOptions)
   }
   const now = options.now ?? profileNow(profile);
   const notes: string[] = [];
-  const plans = profile.containers.map((_, i) => planContainer(profile, i, options, now));
+  const serving = profile.serving ? assessServing(profile.serving) : undefined;
+  const plans = profile.containers.map((_, i) => planContainer(profile, i, options, now, serving));
   const currentOf = (name: string) => profile.current.containers.find(c => c.container === name);
 
   for (const p of plans) {
@@ -249,7 +262,7 @@ export function recommendWorkload(profile: UsageProfile, options: EngineOptions)
   // request is already sized to the load a pod carries.
   let replicas: Change | undefined;
   const currentReplicas = profile.current.replicas;
-  if (!hpa && SCALABLE.has(profile.ref.kind) && profile.totalCpu && profile.totalCpu.count > 0 && currentReplicas !== undefined && plans.every(p => p.estimate.sufficient)) {
+  if (!hpa && !serving && SCALABLE.has(profile.ref.kind) && profile.totalCpu && profile.totalCpu.count > 0 && currentReplicas !== undefined && plans.every(p => p.estimate.sufficient)) {
     const podCpuToday = sum(plans.map(p => p.cpuFrom));
     if (podCpuToday > 0) {
       const r = estimateReplicas(DecayingHistogram.fromState(profile.totalCpu), { podCpuRequest: podCpuToday, targetUtilisation: options.targetUtilisation, minReplicas: options.minReplicas });
@@ -272,6 +285,26 @@ export function recommendWorkload(profile: UsageProfile, options: EngineOptions)
     }
   }
 
+  // A serving engine's own metrics size its replicas: concurrency and queueing, not CPU.
+  if (serving && !hpa && SCALABLE.has(profile.ref.kind) && currentReplicas !== undefined && plans.every(p => p.estimate.sufficient)) {
+    const from = sum(plans.map(p => p.gpuFrom)), to = sum(plans.map(p => p.gpuTo ?? p.gpuFrom));
+    const r = servingReplicas(serving, currentReplicas, from > 0 && to > 0 ? from / to : 1, undefined, Math.max(1, options.minReplicas ?? 1));
+    if (r.replicas !== currentReplicas) replicas = { from: currentReplicas, to: r.replicas };
+    if (r.replicas < currentReplicas) resizeForShare(plans, currentReplicas / r.replicas, notes);
+    notes.push(`Replicas: ${r.why}.`);
+  }
+  if (serving) {
+    const e = { engine: serving.engine, ...(serving.kvCacheP95 !== undefined ? { kvCacheP95: serving.kvCacheP95 } : {}), runningP95: serving.runningP95, waitingP95: serving.waitingP95, ...(serving.latencyP95Seconds !== undefined ? { latencyP95Seconds: serving.latencyP95Seconds } : {}), why: serving.why };
+    for (const p of plans) if (p.estimate.gpu) p.rec.evidence.serving = e;
+    notes.push(`Serving: ${serving.why}.`);
+  }
+  for (const p of plans) {
+    if (p.estimate.sufficient && !p.estimate.gpu && p.gpuFrom === undefined) {
+      const c = currentOf(p.rec.container);
+      const have = c?.limits.gpus ?? c?.requests.gpus;
+      if (have) notes.push(`${p.rec.container}: ${keptWithoutUtilisation(c?.accelerator, have)}.`);
+    }
+  }
   for (const p of plans) fillChanges(p, currentOf(p.rec.container), options, notes);
 
   const containers = plans.map(p => p.rec);
@@ -281,7 +314,7 @@ export function recommendWorkload(profile: UsageProfile, options: EngineOptions)
     notes.push(`${p.rec.container}: ${e.classWhy}. CPU: ${e.cpu!.why}.` + (e.memory ? ` Memory: ${e.memory.why}.` : '') + (e.gpu ? ` GPU: ${e.gpu.why}.` : ''));
   }
 
-  const changed = containers.some(c => c.cpuRequest || c.cpuLimit || c.memoryRequest || c.memoryLimit || c.gpuRequest || c.gpuLimit) || !!replicas || !!hpaOut;
+  const changed = containers.some(c => c.cpuRequest || c.cpuLimit || c.memoryRequest || c.memoryLimit || c.gpuRequest || c.gpuLimit || c.gpuResource) || !!replicas || !!hpaOut;
   const sufficient = plans.filter(p => p.estimate.sufficient);
   const confidence: Confidence = sufficient.length ? lowestConfidence(sufficient.map(p => p.estimate.history.confidence)) : 'low';
   const status: Recommendation['status'] = sufficient.length === 0 ? 'insufficient-data' : changed ? 'ok' : 'no-change';

@@ -14,6 +14,14 @@ export interface SourceStatus {
   ok: boolean;
   error?: string;
   detail?: string;
+  /** What each query cost the server (Prometheus sources): samples read and peak samples held, from its `stats`. */
+  queries?: QueryCost[];
+}
+
+export interface QueryCost {
+  query: string;
+  samplesRead: number;
+  peakSamples: number;
 }
 
 export interface CostForecast {

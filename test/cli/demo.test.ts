@@ -56,7 +56,7 @@ test('the printed diff applies cleanly and changes only resource, replica and HP
   execFileSync('git', ['apply', '-'], { cwd: tmp, input: diff });
   const changedLines = diff.split('\n').filter(l => /^[-+](?![-+]{2} )/.test(l));
   assert.ok(changedLines.length > 0);
-  const allowed = /^[-+]\s*(-\s*)?(cpu|memory|nvidia\.com\/gpu|replicas|replicaCount|count|minReplicas|maxReplicas|averageUtilization|requests|limits|resources|target(CPU|Memory)UtilizationPercentage)\s*:|^[-+]\s*(requests|limits|resources): \{/;
+  const allowed = /^[-+]\s*(-\s*)?(cpu|memory|nvidia\.com\/gpu|amd\.com\/gpu|replicas|replicaCount|count|minReplicas|maxReplicas|averageUtilization|requests|limits|resources|target(CPU|Memory)UtilizationPercentage)\s*:|^[-+]\s*(requests|limits|resources): \{/;
   // Or a setting bound to a GPU count (src/gitops/coupling.ts): it changes in the same diff.
   const bound = /--(tensor|pipeline)[-_]parallel[-_]size|--num[-_]shard|--tp\b|TENSOR_PARALLEL_SIZE|tensorParallelSize|num-gpus/;
   for (const line of changedLines) if (!bound.test(line)) assert.match(line, allowed, `unexpected changed line: ${line}`);
@@ -85,4 +85,55 @@ test('bad input gives one clear line and a non-zero exit, no stack trace', () =>
 
   const debug = spawnSync(process.execPath, [cli, 'plan', '--config', 'no-such-rightsizer.yaml', '--debug'], { cwd: repoRoot, encoding: 'utf8' });
   assert.match(debug.stderr, /\n\s+at /, '--debug shows the stack');
+});
+
+test('the four AI workloads change, each priced from the replayed bills; the vLLM GPU cut rests on its own serving metrics', () => {
+  const run = runDemo(['--output', 'json']);
+  assert.equal(run.status, 0, run.stderr);
+  const plan = JSON.parse(run.stdout) as Plan;
+  const rec = (id: string) => plan.recommendations.find(r => r.id === id)!;
+  const ai = {
+    vllm: rec('prod-gke/ml/Deployment/llm-inference'),
+    kserve: rec('prod-gke/ml/InferenceService/sentiment'),
+    ray: rec('prod-eks/ml/RayService/embeddings'),
+    amd: rec('prod-aks/ml/Deployment/reranker'),
+  };
+  for (const [what, r] of Object.entries(ai)) {
+    assert.ok(r, `${what} is in the plan`);
+    assert.equal(r.status, 'ok', `${what} changes`);
+    assert.equal(r.cost?.priceSource, 'billing-effective', `${what} priced from billing`);
+    assert.ok(r.cost!.monthly < 0, `${what} saves money: ${r.cost!.monthly}`);
+  }
+  const server = ai.vllm.containers.find(c => c.container === 'server')!;
+  assert.deepEqual(server.gpuLimit, { from: 2, to: 1 });
+  assert.equal(server.evidence.serving?.engine, 'vllm');
+  assert.equal(server.evidence.serving?.waitingP95, 0);
+  assert.ok(server.evidence.serving!.kvCacheP95! < 25, `KV cache P95 ${server.evidence.serving!.kvCacheP95}`);
+  assert.match(server.evidence.gpu!.why, /9\d% of the framebuffer in use is the engine's preallocation/);
+  assert.deepEqual(ai.ray.containers.find(c => c.container === 'ray-worker')!.gpuLimit, { from: 4, to: 2 });
+  assert.match(ai.ray.cost!.priceDetail, /g5\.12xlarge/);
+  assert.deepEqual(ai.amd.containers[0].gpuLimit, { from: 2, to: 1 });
+  assert.match(ai.amd.cost!.priceDetail, /Standard_ND96isr_MI300X_v5/);
+  assert.ok(ai.kserve.containers[0].cpuRequest, 'the InferenceService predictor gets a CPU change');
+  const sentimentGpu = ai.kserve.containers[0];
+  assert.equal(sentimentGpu.gpuLimit, undefined, "the predictor's one L4 is a third busy and stays");
+});
+
+test('after the demo diff is applied, every GPU count agrees with the settings bound to it (vLLM tensor parallelism, Ray num-gpus)', () => {
+  const run = runDemo([]);
+  assert.equal(run.status, 0, run.stderr);
+  const start = run.stdout.indexOf('diff --git ');
+  const end = run.stdout.indexOf('\nPull request it would open', start);
+  const diff = run.stdout.slice(start, end < 0 ? undefined : end + 1);
+  const tmp = mkdtempSync(path.join(os.tmpdir(), 'rightsizer-coupling-'));
+  cpSync(path.join(repoRoot, 'fixtures/gitops-repo'), tmp, { recursive: true });
+  execFileSync('git', ['init', '-q'], { cwd: tmp });
+  execFileSync('git', ['apply', '-'], { cwd: tmp, input: diff });
+  const changed = [...diff.matchAll(/^\+\+\+ b\/(.+)$/gm)].map(m => m[1]);
+  assert.ok(changed.includes('manifests/ml/llm-inference.yaml'));
+  assert.deepEqual(disagreements(changed.map(f => ({ path: f, text: readFileSync(path.join(tmp, f), 'utf8') }))), []);
+  // The vLLM cut is 2 → 1 GPU, so the same diff sets --tensor-parallel-size 1.
+  assert.match(diff, /^\+.*"--tensor-parallel-size", "1"/m);
+  assert.match(diff, /^\+\s*num-gpus: "2"/m);
+  rmSync(tmp, { recursive: true, force: true });
 });

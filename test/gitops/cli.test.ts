@@ -17,7 +17,7 @@ test('locate --output json lists every location with the documented keys; the de
   assert.deepEqual(skipped, []);
   assert.ok(list.length >= 30);
   for (const l of list) for (const k of ['id', 'file', 'line', 'format', 'workload', 'container', 'field', 'value']) assert.ok(k in l, `${k} missing`);
-  const gpu = list.find(l => l.field === 'gpu.request')!;
+  const gpu = list.find(l => l.field === 'gpu.request' && l.file === 'fixtures/gitops-repo/manifests/ml/llm-inference.yaml')!;
   assert.equal(gpu.file, 'fixtures/gitops-repo/manifests/ml/llm-inference.yaml');
   assert.equal(gpu.container, 'server');
   const table = run(['locate', 'fixtures/gitops-repo/manifests/search/search.yaml']);

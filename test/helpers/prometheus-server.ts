@@ -23,6 +23,8 @@ export function prometheusBinaries(): { prometheus: string; promtool: string } |
 // The world.
 
 export interface WorldGpu {
+  /** Which exporter reports it (default NVIDIA DCGM; AMD's device metrics exporter otherwise). */
+  vendor?: 'nvidia' | 'amd';
   uuid: string;
   model: string;
   totalMiB: number;
@@ -46,6 +48,19 @@ export interface WorldContainer {
   /** Share of CFS periods throttled. */
   throttled?: number;
   gpus?: WorldGpu[];
+  /** Extended resource the `gpu` requests and limits count (default nvidia.com/gpu). */
+  accelerator?: string;
+}
+
+/** A vLLM server's own gauges per pod (i = pod index). */
+export interface WorldServing {
+  /** KV-cache usage 0..1. */
+  kv: (t: number, i: number) => number;
+  running: (t: number, i: number) => number;
+  waiting: (t: number, i: number) => number;
+  /** Time to first token of the requests of the interval, seconds, and requests per second. */
+  ttft: (t: number, i: number) => number;
+  requestsPerSecond: number;
 }
 
 export interface WorldPod {
@@ -65,6 +80,13 @@ export interface WorldWorkload {
   replicas?: number;
   hpa?: { min: number; max: number; cpu?: number; memory?: number };
   pods: WorldPod[];
+  /** kube_pod_owner of every pod, when not the kind's usual one (a RayCluster, a LeaderWorkerSet's StatefulSet). */
+  owner?: { kind: string; name: string };
+  /** Pod labels exported as kube_pod_labels (label_<sanitised key>). */
+  podLabels?: Record<string, string>;
+  serving?: WorldServing;
+  /** When the workload's own series (replicas, HPA) exist; default: from its first pod's start to its last pod's end. */
+  span?: { start: number; end: number };
 }
 
 export interface WorldOptions {
@@ -172,12 +194,13 @@ export function writeWorld(file: string, workloads: WorldWorkload[], opts: World
   w.family('kube_pod_owner', 'gauge');
   for (const { wl, pod } of pods) {
     let kind: string = wl.kind, owner = wl.name;
-    if (wl.kind === 'Deployment' || wl.kind === 'Rollout') { kind = 'ReplicaSet'; owner = replicaSetOf(wl, pod); }
+    if (wl.owner) { kind = wl.owner.kind; owner = wl.owner.name; }
+    else if (wl.kind === 'Deployment' || wl.kind === 'Rollout') { kind = 'ReplicaSet'; owner = replicaSetOf(wl, pod); }
     if (wl.kind === 'CronJob') { kind = 'Job'; owner = jobOf(pod); }
     series('kube_pod_owner', { ...podLabels(wl, pod), owner_kind: kind, owner_name: owner, owner_is_controller: 'true' }, times(pod, opts, ksm), () => 1);
   }
   w.family('kube_replicaset_owner', 'gauge');
-  for (const wl of workloads.filter(x => x.kind === 'Deployment' || x.kind === 'Rollout')) {
+  for (const wl of workloads.filter(x => (x.kind === 'Deployment' || x.kind === 'Rollout') && !x.owner)) {
     for (const rs of new Set(wl.pods.map(p => replicaSetOf(wl, p)))) {
       const span = spanOf(wl.pods.filter(p => replicaSetOf(wl, p) === rs));
       series('kube_replicaset_owner', { ...cl(wl), namespace: wl.namespace, replicaset: rs, owner_kind: wl.kind, owner_name: wl.name, owner_is_controller: 'true' }, times(span, opts, ksm), () => 1);
@@ -197,7 +220,8 @@ export function writeWorld(file: string, workloads: WorldWorkload[], opts: World
       const ts = times(pod, opts, ksm);
       if (r.cpu !== undefined) series(metric, { ...podLabels(wl, pod), container: c.name, node: pod.node, resource: 'cpu', unit: 'core' }, ts, () => r.cpu);
       if (r.memory !== undefined) series(metric, { ...podLabels(wl, pod), container: c.name, node: pod.node, resource: 'memory', unit: 'byte' }, ts, () => r.memory);
-      if (r.gpu !== undefined) series(metric, { ...podLabels(wl, pod), container: c.name, node: pod.node, resource: 'nvidia_com_gpu', unit: 'integer' }, ts, () => r.gpu);
+      const gpuResource = (c.accelerator ?? 'nvidia.com/gpu').replace(/[^a-zA-Z0-9_]/g, '_');
+      if (r.gpu !== undefined) series(metric, { ...podLabels(wl, pod), container: c.name, node: pod.node, resource: gpuResource, unit: 'integer' }, ts, () => r.gpu);
     }
   }
   w.family('kube_pod_container_status_restarts_total', 'counter');
@@ -217,7 +241,7 @@ export function writeWorld(file: string, workloads: WorldWorkload[], opts: World
       if (ts.length) series('kube_pod_container_status_last_terminated_reason', { ...podLabels(wl, pod), container: c.name, reason }, ts, () => 1);
     }
   }
-  const workloadSpan = (wl: WorldWorkload) => spanOf(wl.pods);
+  const workloadSpan = (wl: WorldWorkload) => wl.span ?? spanOf(wl.pods);
   w.family('kube_deployment_spec_replicas', 'gauge');
   for (const wl of workloads.filter(x => x.kind === 'Deployment' && x.replicas !== undefined)) {
     series('kube_deployment_spec_replicas', { ...cl(wl), namespace: wl.namespace, deployment: wl.name }, times(workloadSpan(wl), opts, ksm), () => wl.replicas);
@@ -242,8 +266,57 @@ export function writeWorld(file: string, workloads: WorldWorkload[], opts: World
     }
   }
 
+  // Pod labels (kube-state-metrics with --metric-labels-allowlist)
+  w.family('kube_pod_labels', 'gauge');
+  for (const { wl, pod } of pods.filter(p => p.wl.podLabels)) {
+    const labels = Object.fromEntries(Object.entries(wl.podLabels!).map(([k, v]) => [`label_${k.replace(/[^a-zA-Z0-9_]/g, '_')}`, v]));
+    series('kube_pod_labels', { ...podLabels(wl, pod), ...labels }, times(pod, opts, ksm), () => 1);
+  }
+
+  // vLLM's own metrics
+  const servingPods = pods.flatMap(({ wl, pod }) => (wl.serving ? [{ wl, pod, s: wl.serving, i: wl.pods.indexOf(pod) }] : []));
+  const vllmLabels = (wl: WorldWorkload, pod: WorldPod) => ({ ...podLabels(wl, pod), model_name: 'demo-model', engine: '0' });
+  for (const [metric, f] of [
+    ['vllm:kv_cache_usage_perc', (s: WorldServing, t: number, i: number) => Math.round(s.kv(t, i) * 10000) / 10000],
+    ['vllm:num_requests_running', (s: WorldServing, t: number, i: number) => Math.round(s.running(t, i))],
+    ['vllm:num_requests_waiting', (s: WorldServing, t: number, i: number) => Math.round(s.waiting(t, i))],
+  ] as const) {
+    w.family(metric, 'gauge');
+    for (const { wl, pod, s, i } of servingPods) series(metric, vllmLabels(wl, pod), times(pod, opts, opts.scrape), t => f(s, t, i));
+  }
+  // TTFT histogram buckets as cumulative counts (each interval's requests land at its TTFT).
+  const LE = ['0.05', '0.1', '0.25', '0.5', '1', '2.5', '5', '+Inf'];
+  w.family('vllm:time_to_first_token_seconds_bucket', 'gauge');
+  for (const { wl, pod, s, i } of servingPods) {
+    const ts = times(pod, opts, opts.scrape);
+    for (const le of LE) {
+      let acc = 0, prev = ts[0];
+      series('vllm:time_to_first_token_seconds_bucket', { ...vllmLabels(wl, pod), le }, ts, t => {
+        const n = s.requestsPerSecond * (t - prev);
+        prev = t;
+        if (le === '+Inf' || s.ttft(t, i) <= Number(le)) acc += n;
+        return Math.round(acc);
+      });
+    }
+  }
+
+  // AMD device metrics exporter
+  const amdSeries = containers.flatMap(({ wl, pod, c }) => (c.gpus ?? []).map((g, i) => ({ wl, pod, c, g, i }))).filter(x => x.g.vendor === 'amd');
+  const amd: Array<[string, (g: WorldGpu, t: number) => number]> = [
+    ['gpu_gfx_activity', (g, t) => Math.round(g.util(t))],
+    ['gpu_used_vram', (g, t) => Math.round(g.usedMiB(t))],
+    ['gpu_total_vram', g => g.totalMiB],
+    ['gpu_package_power', (g, t) => Math.round(g.watts(t))],
+  ];
+  for (const [metric, f] of amd) {
+    w.family(metric, 'gauge');
+    for (const { wl, pod, c, g, i } of amdSeries) {
+      series(metric, { ...cl(wl), gpu_id: String(i), serial_number: g.uuid, card_series: g.model, hostname: pod.node ?? 'node-gpu', namespace: wl.namespace, pod: pod.name, container: c.name }, times(pod, opts, opts.scrape), t => f(g, t));
+    }
+  }
+
   // NVIDIA DCGM exporter
-  const gpuSeries = containers.flatMap(({ wl, pod, c }) => (c.gpus ?? []).map((g, i) => ({ wl, pod, c, g, i })));
+  const gpuSeries = containers.flatMap(({ wl, pod, c }) => (c.gpus ?? []).map((g, i) => ({ wl, pod, c, g, i }))).filter(x => (x.g.vendor ?? 'nvidia') === 'nvidia');
   const dcgm: Array<[string, (g: WorldGpu, t: number) => number]> = [
     ['DCGM_FI_DEV_GPU_UTIL', (g, t) => Math.round(g.util(t))],
     ['DCGM_FI_DEV_FB_USED', (g, t) => Math.round(g.usedMiB(t))],

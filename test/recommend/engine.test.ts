@@ -87,6 +87,16 @@ test('without an OOM kill memory is not raised above the current limit', () => {
   assert.equal(r.containers[0].memoryLimit, undefined);
 });
 
+test('a standalone Job shorter than a day is sized from its own run (batch, low confidence)', () => {
+  const job = makeProfile({ kind: 'Job', name: 'migrate-1', days: 0.2, cpu: () => 0.8, memory: () => 300 * MIB });
+  const r = recommendWorkload(job, OPTIONS);
+  assert.equal(r.status, 'ok', r.evidence.notes.join(' '));
+  assert.equal(r.confidence, 'low');
+  assert.equal(r.containers[0].evidence.workloadClass, 'batch');
+  assert.equal(r.containers[0].evidence.cpu?.value, 0.8);
+  assert.ok(r.containers[0].memoryRequest, 'memory sized from the run');
+});
+
 test('short history: under a day is insufficient data; three days widen the margin', () => {
   const tiny = makeProfile({ days: 0.5, cpu: () => 0.2, memory: () => 100 * MIB });
   const r0 = recommendWorkload(tiny, OPTIONS);

@@ -343,9 +343,9 @@ async function azureForecast(client: CostManagementClient, scope: string, ctx: B
   };
 }
 
-/** "D8s v5" → "Standard_D8s_v5" (spot / low-priority suffixes dropped). */
+/** "D8s v5" → "Standard_D8s_v5", "ND96isr MI300X v5" → "Standard_ND96isr_MI300X_v5" (spot / low-priority suffixes dropped). */
 export function vmSizeOf(meter: string): string | undefined {
-  const m = /^([A-Z]+\d+[a-z]*(?:\s+v\d+)?)(?:\s+(?:Spot|Low Priority))?$/.exec(meter.trim());
+  const m = /^([A-Z]+\d+[a-z]*(?:\s+[A-Z][A-Z0-9]*\d[A-Z0-9]*)?(?:\s+v\d+)?)(?:\s+(?:Spot|Low Priority))?$/.exec(meter.trim());
   return m ? `Standard_${m[1].replace(/\s+/g, '_')}` : undefined;
 }
 

@@ -26,7 +26,7 @@ export interface ClientOptions {
   backoffMs?: number;
   /** Longest wait for one retry, including Retry-After, ms (default 60 s). */
   maxWaitMs?: number;
-  /** Ask Prometheus for its own timings (`stats` parameter); summed in `serverSeconds`. */
+  /** Ask Prometheus for its own timings and sample counts (`stats=all`, the default); summed in `serverSeconds`. */
   stats?: boolean;
 }
 
@@ -45,6 +45,11 @@ export class PrometheusQueryError extends UserError {
     this.serverMessage = info.serverMessage;
     this.retryable = info.retryable;
     this.retryAfterMs = info.retryAfterMs;
+  }
+
+  /** Prometheus' --query.max-samples was exceeded: the caller can split the query and ask again. */
+  get tooManySamples(): boolean {
+    return this.status === 422 && /too many samples/.test(this.serverMessage);
   }
 
   /** The 11,000-points-per-series limit: the caller can split the time range and ask again. */
@@ -120,6 +125,8 @@ export class PrometheusClient {
   /** Prometheus's own execution time, summed over queries (when `stats` is on). */
   serverSeconds = 0;
   bytes = 0;
+  /** Samples read and peak samples of each query, in the order they finished (from `stats`). */
+  readonly costs: Array<{ query: string; samplesRead: number; peakSamples: number }> = [];
   private readonly cluster: string;
   private readonly auth: Authenticator;
   private readonly headers: Record<string, string>;
@@ -150,7 +157,7 @@ export class PrometheusClient {
     this.maxRetries = options.maxRetries ?? 4;
     this.backoffMs = options.backoffMs ?? 500;
     this.maxWaitMs = options.maxWaitMs ?? 60_000;
-    this.stats = options.stats ?? false;
+    this.stats = options.stats ?? true;
   }
 
   /** Runs one query, streaming each series into `sink`. `label` names the query in errors and progress. */
@@ -188,7 +195,7 @@ export class PrometheusClient {
       form.set('step', String(params.step));
     } else if (params.time !== undefined) form.set('time', String(params.time));
     form.set('timeout', `${Math.max(1, Math.floor(this.timeoutMs / 1000))}s`);
-    if (this.stats) form.set('stats', '1');
+    if (this.stats) form.set('stats', 'all');
     const body = form.toString();
     const headers: Record<string, string> = {
       'content-type': 'application/x-www-form-urlencoded', accept: 'application/json', ...this.headers,
@@ -220,6 +227,9 @@ export class PrometheusClient {
     }
     const summary = parser.end();
     if (summary.serverSeconds !== undefined) this.serverSeconds += summary.serverSeconds;
+    if (summary.samplesRead !== undefined || summary.peakSamples !== undefined) {
+      this.costs.push({ query: label, samplesRead: summary.samplesRead ?? 0, peakSamples: summary.peakSamples ?? 0 });
+    }
     return summary;
   }
 

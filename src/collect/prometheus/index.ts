@@ -13,12 +13,16 @@ import { workloadId } from '../../core/types.ts';
 import { CPU_HISTOGRAM, DecayingHistogram, GPU_UTIL_HISTOGRAM, POWER_HISTOGRAM, type HistogramOptions } from '../../recommend/model/decaying-histogram.ts';
 import { CpuWindowSketches } from '../../recommend/model/cpu-window.ts';
 import { PeakSeries } from '../../recommend/model/peak-series.ts';
-import { PrometheusClient, PrometheusQueryError, type ClientOptions } from './client.ts';
+import { budgetSlices, DEFAULT_SAMPLE_BUDGET, podBatches, splitOnTooManySamples, type Piece } from './budget.ts';
+import { PrometheusClient, PrometheusQueryError, type ClientOptions, type QueryParams } from './client.ts';
 import { progressReporter } from './progress.ts';
 import {
-  eventsQuery, gpuInventoryQuery, ownersQuery, queryContext, specQuery, splitRange, TAG, throttlingQuery, usageQuery, type QueryContext,
+  cpuQuery, eventsQuery, gpuInventoryQuery, gpuMemoryQuery, gpuUsageQuery, memoryQuery, ownerCountQuery, ownersQuery, podSpecQuery, queryContext,
+  specQuery, stepWindow, TAG, throttlingQuery, type QueryContext,
 } from './queries.ts';
 import type { SeriesSink } from './stream-parse.ts';
+import { acceleratorResource, acceleratorSink, acceleratorUsageQuery, SERVING_TAGS, ServingAcc, servingQuery, servingSink } from './accelerators.ts';
+import { AI_KINDS, aiOwnerFromLabels, aiOwnerFromNames, aiPodLabelsQuery } from './ai-owners.ts';
 
 export { PrometheusQueryError } from './client.ts';
 
@@ -38,12 +42,19 @@ export interface CollectResult {
   profiles: UsageProfile[];
   queries: number;
   warnings: string[];
-  /** Prometheus's own query time, summed (only when `client.stats` is on). */
+  /** Prometheus's own query time, summed (from `stats`). */
   serverSeconds?: number;
+  /** Samples read and peak samples of every query (from `stats`). */
+  costs: Array<{ query: string; samplesRead: number; peakSamples: number }>;
   namespaces?: number;
 }
 
 const DAY = 86400;
+/** The usage step by default (`prometheus.stepSeconds`), and the least: a step's rate needs two scrapes of its own. */
+const DEFAULT_STEP = 180;
+const MIN_STEP = 120;
+/** The shortest scrape interval assumed for kube-state-metrics when planning the spec query under the budget. */
+const KSM_LEAST_SCRAPE = 15;
 const HOUR = 3600;
 const MIB = 2 ** 20;
 
@@ -54,6 +65,7 @@ interface GpuAcc {
   gpusPerPod: number;
   model?: string;
   totalBytes: number;
+  exporter?: string;
 }
 
 interface ContainerAcc {
@@ -78,10 +90,12 @@ interface WorkloadAcc {
   containers: Map<string, ContainerAcc>;
   totalCpu: DecayingHistogram;
   replicas: PeakSeries;
-  pods: Set<string>;
+  /** Pods, with the last time their owner series was seen. */
+  pods: Map<string, number>;
   /** Pods running at the newest step seen. */
   lastPods: number;
   lastPodsTime: number;
+  serving?: ServingAcc;
 }
 
 /** Latest value of a daily-step series: [time, value]. */
@@ -90,7 +104,7 @@ function lastPoint(times: Float64Array, values: Float64Array): [number, number] 
   return undefined;
 }
 
-interface Resource { resource: string; t: number; value: number }
+interface Resource { resource: string; value: number }
 
 const KIND_OF_OWNER: Record<string, WorkloadKind | undefined> = {
   StatefulSet: 'StatefulSet', DaemonSet: 'DaemonSet', Job: 'Job', CronJob: 'CronJob', Deployment: 'Deployment', Rollout: 'Rollout',
@@ -102,8 +116,9 @@ export async function collectUsage(
   options: CollectOptions = {},
 ): Promise<CollectResult> {
   const config = cluster.prometheus;
-  const step = config.stepSeconds ?? 60;
-  const rangeWindow = Math.max(step, 120);
+  // Each CPU step's rate reads the samples of that step alone, so a step must span two scrapes.
+  const step = Math.max(config.stepSeconds ?? DEFAULT_STEP, MIN_STEP);
+  const budget = config.maxQuerySamples ?? DEFAULT_SAMPLE_BUDGET;
   const x: QueryContext = queryContext(config, cluster.name);
   const client = new PrometheusClient(config, cluster.name, { fetch: options.fetch, ...options.client });
   const minHistory = options.minHistorySeconds ?? DAY;
@@ -114,16 +129,36 @@ export async function collectUsage(
   if (!(end > start)) throw new PrometheusQueryError(`empty usage window for cluster ${cluster.name}`, { status: 0, errorType: 'config', serverMessage: '', retryable: false });
   const reference = end;
 
-  // Daily and hourly grids for the kube-state-metrics and event queries.
+  // Daily and hourly grids for the kube-state-metrics, event and memory queries.
   const dayEnd = end, dayStart = end - Math.max(1, Math.floor((end - start) / DAY)) * DAY + DAY;
   const hourEnd = Math.floor(end / HOUR) * HOUR, hourStart = Math.ceil((start + HOUR) / HOUR) * HOUR;
 
-  let done = 0, total = 5;
+  let done = 0, total = 3 - 1;
   const progress = progressReporter({ quiet: options.quiet, onProgress: options.onProgress, cluster: cluster.name });
-  const tick = (label: string) => progress(++done, total, label);
   const warn = (w: string[]) => { for (const m of w) if (!warnings.includes(m)) warnings.push(m); };
+  /** One query, streamed into `sink`; its cost (from `stats`) goes to the progress line. */
+  const run = async (kind: 'range' | 'instant', params: QueryParams, label: string, sink: SeriesSink): Promise<void> => {
+    const s = await client.query(kind, params, label, sink);
+    warn(s.warnings);
+    const cost = s.samplesRead !== undefined ? ` (${s.samplesRead} samples read, peak ${s.peakSamples ?? 0})` : '';
+    progress(++done, total, `${label}${cost}`);
+  };
+  /** A range query cut by the sample budget; halved again when the server's --query.max-samples refuses it. */
+  const runRange = async (range: { start: number; end: number; step: number }, series: number, label: string, query: (step: number) => string, sink: (piece: Piece) => SeriesSink, after?: (piece: Piece) => void) => {
+    if (range.end < range.start) return;
+    for (const slice of budgetSlices(range.start - range.step, range.end, range.step, series, budget)) {
+      await splitOnTooManySamples(slice, range.step, async piece => {
+        const day = (t: number) => new Date(t * 1000).toISOString().slice(0, 10);
+        await run('range', { query: query(range.step), start: piece.start, end: piece.end, step: range.step }, `${label} (${day(piece.start)}…${day(piece.end)})`, sink(piece));
+        after?.(piece);
+      }, () => {
+        total++;
+        warn([`Prometheus refused a query for loading too many samples (--query.max-samples): ${label} was split in time`]);
+      });
+    }
+  };
 
-  // ---- Phase 1: kube-state-metrics joins, events, throttling, GPU inventory.
+  // ---- Phase 1: owners (which pods make which workload) and the current specs.
   const podOwner = new Map<string, { kind: string; name: string; t: number }>();
   const rsOwner = new Map<string, { kind: string; name: string }>();
   const jobOwner = new Map<string, { kind: string; name: string }>();
@@ -138,11 +173,17 @@ export async function collectUsage(
         const prev = podOwner.get(key);
         // A pod has one controller; when a row without owner ("<none>") sits beside a real one, keep the real one.
         if (!prev || (prev.kind === '<none>' && owner.kind !== '<none>') || (p[0] > prev.t && owner.kind !== '<none>')) podOwner.set(key, { ...owner, t: p[0] });
+        else if (p[0] > prev.t && prev.kind === owner.kind && prev.name === owner.name) prev.t = p[0];
         break;
       }
       case 'rs': if (owner.kind && owner.kind !== '<none>') rsOwner.set(`${ns}/${labels.replicaset}`, owner); break;
       case 'job': if (owner.kind && owner.kind !== '<none>') jobOwner.set(`${ns}/${labels.job_name}`, owner); break;
     }
+  };
+
+  const podLabels = new Map<string, Record<string, string>>();
+  const podLabelsSink: SeriesSink = (labels, times, values) => {
+    if (lastPoint(times, values)) podLabels.set(`${labels[x.ns]}/${labels[x.pod]}`, labels);
   };
 
   const requests = new Map<string, Map<string, Resource[]>>();
@@ -151,9 +192,14 @@ export async function collectUsage(
   const hpaMin = new Map<string, number>(), hpaMax = new Map<string, number>();
   const hpaTarget = new Map<string, { cpu?: number; memory?: number }>();
   const hpaTargetRef = new Map<string, { kind: string; name: string }>();
+  // The spec query may come in pieces of the window, newest first: a series' newest value wins.
+  const specSeen = new Set<string>();
   const specSink: SeriesSink = (labels, times, values) => {
     const p = lastPoint(times, values);
     if (!p) return;
+    const signature = JSON.stringify(labels);
+    if (specSeen.has(signature)) return;
+    specSeen.add(signature);
     const ns = labels[x.ns] ?? '';
     const hpaKey = `${ns}/${labels.horizontalpodautoscaler}`;
     switch (labels[TAG]) {
@@ -165,7 +211,7 @@ export async function collectUsage(
         const ctr = labels[x.ctr] ?? '';
         let list = byContainer.get(ctr);
         if (!list) byContainer.set(ctr, list = []);
-        list.push({ resource: labels.resource ?? '', t: p[0], value: p[1] });
+        list.push({ resource: labels.resource ?? '', value: p[1] });
         break;
       }
       case 'deploy': replicaSpec.set(`Deployment/${ns}/${labels.deployment}`, p[1]); break;
@@ -184,24 +230,6 @@ export async function collectUsage(
     }
   };
 
-  const events: Array<{ ns: string; pod: string; ctr: string; kind: string; time: number; count: number }> = [];
-  const eventsSink: SeriesSink = (labels, times, values) => {
-    for (let i = 0; i < times.length; i++) {
-      if (!(values[i] > 0)) continue;
-      events.push({ ns: labels[x.ns] ?? '', pod: labels[x.pod] ?? '', ctr: labels[x.ctr] ?? '', kind: labels[TAG] ?? '', time: times[i], count: Math.max(1, Math.round(values[i])) });
-    }
-  };
-
-  const throttling = new Map<string, { thr: number; per: number }>(); // ns/pod/ctr
-  const throttlingSink: SeriesSink = (labels, _times, values) => {
-    const key = `${labels[x.ns]}/${labels[x.pod]}/${labels[x.ctr]}`;
-    const acc = throttling.get(key) ?? { thr: 0, per: 0 };
-    let sum = 0;
-    for (let i = 0; i < values.length; i++) if (values[i] >= 0 && values[i] < Infinity) sum += values[i];
-    if (labels[TAG] === 'thr') acc.thr += sum; else acc.per += sum;
-    throttling.set(key, acc);
-  };
-
   const gpuInventory = new Map<string, { gpus: Set<string>; model?: string; totalMiB: number }>(); // ns/pod/ctr
   const gpuSink: SeriesSink = (labels, times, values) => {
     const p = lastPoint(times, values);
@@ -214,30 +242,76 @@ export async function collectUsage(
     gpuInventory.set(key, inv);
   };
 
+  /**
+   * The specs: instant queries of the last value in a piece of the window, newest piece first (a
+   * series' newest value wins). The pieces are short enough that one series' samples stay within
+   * the budget; a piece Prometheus refuses for too many samples is halved.
+   */
+  const runSpec = async (from: number, to: number, label: string, query: (seconds: number) => string) => {
+    const span = Math.max(HOUR, Math.floor(budget / 2) * KSM_LEAST_SCRAPE);
+    const pieces: Array<{ time: number; seconds: number }> = [];
+    for (let t = to; t > from; t -= span) pieces.push({ time: t, seconds: Math.min(span, t - from) });
+    total += pieces.length;
+    const one = async (piece: { time: number; seconds: number }): Promise<void> => {
+      try {
+        await run('instant', { query: query(piece.seconds), time: piece.time }, label, specSink);
+      } catch (err) {
+        if (!(err instanceof PrometheusQueryError && err.tooManySamples) || piece.seconds < 2 * MIN_STEP) throw err;
+        total++;
+        warn([`Prometheus refused a query for loading too many samples (--query.max-samples): ${label} was split in time`]);
+        const half = Math.floor(piece.seconds / 2);
+        await one({ time: piece.time, seconds: half });
+        await one({ time: piece.time - half, seconds: piece.seconds - half });
+      }
+    };
+    for (const piece of pieces) await one(piece);
+  };
+
+  // How many owner series there are decides how the owners query is cut: one cheap instant
+  // query (a sample per live series) counts them.
+  let ownerSeries = 0;
+  await run('instant', { query: ownerCountQuery(x), time: end }, 'owner series count', (_l, _t, values) => { ownerSeries += values[0] > 0 ? values[0] : 0; });
   const dayRange = { start: dayStart, end: dayEnd, step: DAY };
   const phase1: Array<Promise<unknown>> = [
-    client.query('range', { query: ownersQuery(x), ...dayRange }, 'owners (kube_pod_owner, kube_replicaset_owner, kube_job_owner)', ownersSink).then(s => { warn(s.warnings); tick('owners'); }),
-    client.query('range', { query: specQuery(x), ...dayRange }, 'requests, limits, replicas and HPAs (kube-state-metrics)', specSink).then(s => { warn(s.warnings); tick('requests, limits, replicas'); }),
-    hourEnd >= hourStart
-      ? client.query('range', { query: eventsQuery(x), start: hourStart, end: hourEnd, step: HOUR }, 'restarts and OOM kills', eventsSink).then(s => { warn(s.warnings); tick('restarts, OOM kills'); })
-      : Promise.resolve(tick('restarts, OOM kills')),
-    client.query('range', { query: throttlingQuery(x), ...dayRange }, 'CPU throttling', throttlingSink).then(s => { warn(s.warnings); tick('throttling'); }),
-    client.query('range', { query: gpuInventoryQuery(x), ...dayRange }, 'GPU inventory (DCGM)', gpuSink).then(s => { warn(s.warnings); tick('GPU inventory'); }),
+    // Pods come and go over the window: twice the live count leaves room for the churn.
+    runRange(dayRange, 2 * ownerSeries + 1, 'owners (kube_pod_owner, kube_replicaset_owner, kube_job_owner)', s => ownersQuery(x, s), () => ownersSink),
+    // The AI controllers' pod labels name the custom resource a pod belongs to (ai-owners.ts).
+    runRange(dayRange, 2 * ownerSeries + 1, 'AI workload owners (kube_pod_labels)', s => aiPodLabelsQuery(x, stepWindow(s)), () => podLabelsSink),
+    // Specs of everything alive in the window's last day; pods that ended earlier are asked for below.
+    runSpec(Math.max(start, end - DAY), end, 'requests, limits, replicas and HPAs (kube-state-metrics)', seconds => specQuery(x, seconds)),
+    runRange(dayRange, 2 * ownerSeries + 1, 'GPU inventory (DCGM)', s => gpuInventoryQuery(x, s), () => gpuSink),
   ];
-  // Usage queries need only the owners; the other joins finish while usage streams in.
-  await Promise.race([phase1[0], Promise.all(phase1)]).catch(async err => {
-    await Promise.allSettled(phase1);
-    throw err;
-  });
+  total += Math.max(0, budgetSlices(dayRange.start - DAY, dayRange.end, DAY, 2 * ownerSeries + 1, budget).length - 1) * 2;
+  await settleAll(phase1);
+  // Requests and limits of pods that ended before the last day (old ReplicaSets, Job runs): only theirs, over the rest of the window.
+  const ended = [...podOwner.keys()].filter(key => !requests.has(key) && !limits.has(key)).sort();
+  const endedByNamespace = new Map<string, string[]>();
+  for (const key of ended) {
+    const slash = key.indexOf('/');
+    const list = endedByNamespace.get(key.slice(0, slash)) ?? [];
+    list.push(key.slice(slash + 1));
+    endedByNamespace.set(key.slice(0, slash), list);
+  }
+  for (const [ns, pods] of [...endedByNamespace].sort((a, b) => a[0].localeCompare(b[0]))) {
+    for (let i = 0; i < pods.length; i += 500) {
+      const batch = pods.slice(i, i + 500);
+      await runSpec(start, Math.max(start, end - DAY), `requests and limits of ${batch.length} pods of ${ns} that ended before the last day`, seconds => podSpecQuery(x, ns, seconds, batch));
+    }
+  }
 
   // ---- Workloads from owners.
   const workloads = new Map<string, WorkloadAcc>();
   const podWorkload = new Map<string, WorkloadAcc>();
   const unowned: string[] = [];
+  // Deployments and StatefulSets that have pods, even when an AI custom resource owns them.
+  const controllers = new Set<string>();
   for (const [key, owner] of podOwner) {
     const slash = key.indexOf('/');
     const ns = key.slice(0, slash), pod = key.slice(slash + 1);
-    const resolved = resolveOwner(ns, owner, rsOwner, jobOwner);
+    const labels = podLabels.get(key);
+    const controller = resolveOwner(ns, owner, rsOwner, jobOwner);
+    if (controller) controllers.add(`${controller.kind}/${ns}/${controller.name}`);
+    const resolved = (labels && aiOwnerFromLabels(labels)) || aiOwnerFromNames(owner, controller);
     if (!resolved) { unowned.push(`${key} (${owner.kind || 'no owner'})`); continue; }
     const ref: WorkloadRef = { cluster: cluster.name, namespace: ns, kind: resolved.kind, name: resolved.name };
     const id = workloadId(ref);
@@ -245,11 +319,11 @@ export async function collectUsage(
     if (!w) {
       w = {
         ref, containers: new Map(), totalCpu: new DecayingHistogram(cpuLayout, reference), replicas: new PeakSeries(HOUR, 24 * 35),
-        pods: new Set(), lastPods: 0, lastPodsTime: -Infinity,
+        pods: new Map(), lastPods: 0, lastPodsTime: -Infinity,
       };
       workloads.set(id, w);
     }
-    w.pods.add(pod);
+    w.pods.set(pod, owner.t);
     podWorkload.set(key, w);
   }
   if (unowned.length) warn([`${unowned.length} pods without a workload owner were skipped (bare pods, static pods): ${unowned.slice(0, 5).join(', ')}${unowned.length > 5 ? ', …' : ''}`]);
@@ -266,103 +340,14 @@ export async function collectUsage(
     }
     return c;
   };
-
-  // ---- Phase 2: usage per namespace and time slice.
-  const namespaces = [...new Set([...workloads.values()].map(w => w.ref.namespace))].sort();
-  const slices = splitRange(start, end, step);
-  total += namespaces.length * slices.length;
-  progress(done, total, 'usage');
-  const unknownPods = new Set<string>();
   const gpuOf = (c: ContainerAcc): GpuAcc => c.gpu ??= {
     util: new DecayingHistogram(GPU_UTIL_HISTOGRAM, reference), memory: new PeakSeries(HOUR, 24 * 35),
     power: new DecayingHistogram(POWER_HISTOGRAM, reference), gpusPerPod: 0, totalBytes: 0,
   };
-
-  const usageSlice = async (namespace: string, slice: { start: number; end: number; points: number }) => {
-    const n = slice.points;
-    // Per workload and step: summed CPU and pods seen (per container), for replica history,
-    // total demand and coverage. Lives only while this slice is processed.
-    const local = new Map<WorkloadAcc, { sum: Float64Array; counts: Map<ContainerAcc, Uint16Array> }>();
-    const sink: SeriesSink = (labels, times, values) => {
-      const podKey = `${labels[x.ns]}/${labels[x.pod]}`;
-      const w = podWorkload.get(podKey);
-      if (!w) { unknownPods.add(podKey); return; }
-      const c = containerOf(w, labels[x.ctr] ?? '');
-      const len = times.length;
-      switch (labels[TAG]) {
-        case 'cpu': {
-          let l = local.get(w);
-          if (!l) local.set(w, l = { sum: new Float64Array(n), counts: new Map() });
-          let counts = l.counts.get(c);
-          if (!counts) l.counts.set(c, counts = new Uint16Array(n));
-          const sum = l.sum;
-          let runStart = 0;
-          for (let i = 0; i < len; i++) {
-            const v = values[i], t = times[i];
-            if (i > runStart && t - times[i - 1] !== step) {
-              c.cpu.addSeries(values.subarray(runStart, i), times[runStart], step);
-              c.window.addSeries(labels[x.pod], values.subarray(runStart, i), times[runStart], step);
-              runStart = i;
-            }
-            if (!(v >= 0) || v === Infinity) continue;
-            const k = Math.round((t - slice.start) / step);
-            if (k >= 0 && k < n) { sum[k] += v; counts[k]++; }
-            if (t < c.first) c.first = t;
-            if (t > c.last) c.last = t;
-          }
-          if (len > runStart) {
-            c.cpu.addSeries(values.subarray(runStart, len), times[runStart], step);
-            c.window.addSeries(labels[x.pod], values.subarray(runStart, len), times[runStart], step);
-          }
-          break;
-        }
-        case 'mem':
-          for (let i = 0; i < len; i++) if (values[i] >= 0) c.memory.add(values[i], times[i] - 1);
-          break;
-        case 'gutil': { const g = gpuOf(c); for (let i = 0; i < len; i++) g.util.add(values[i], times[i]); break; }
-        case 'gmem': { const g = gpuOf(c); for (let i = 0; i < len; i++) if (values[i] >= 0) g.memory.add(values[i] * MIB, times[i] - 1); break; }
-        case 'gpow': { const g = gpuOf(c); for (let i = 0; i < len; i++) g.power.add(values[i], times[i]); break; }
-      }
-    };
-    const label = `usage of namespace ${namespace} (${new Date(slice.start * 1000).toISOString().slice(0, 10)}…${new Date(slice.end * 1000).toISOString().slice(0, 10)})`;
-    const summary = await client.query('range', { query: usageQuery(x, namespace, rangeWindow), start: slice.start, end: slice.end, step }, label, sink);
-    warn(summary.warnings);
-    for (const [w, l] of local) {
-      const countsList = [...l.counts.values()];
-      for (let k = 0; k < n; k++) {
-        let pods = 0;
-        for (const counts of countsList) if (counts[k] > pods) pods = counts[k];
-        if (pods === 0) continue;
-        const t = slice.start + k * step;
-        w.totalCpu.add(l.sum[k], t);
-        w.replicas.add(pods, t - 1);
-        if (t > w.lastPodsTime) { w.lastPodsTime = t; w.lastPods = pods; }
-      }
-      for (const [c, counts] of l.counts) for (let k = 0; k < n; k++) if (counts[k] > 0) c.present++;
-    }
-    tick(`usage ${namespace}`);
-  };
-  const tasks: Array<Promise<unknown>> = [...phase1];
-  for (const ns of namespaces) for (const slice of slices) tasks.push(usageSlice(ns, slice));
-  await settleAll(tasks);
-  if (unknownPods.size) warn([`${unknownPods.size} pods with usage but no kube_pod_owner series were skipped: ${[...unknownPods].slice(0, 5).join(', ')}${unknownPods.size > 5 ? ', …' : ''}`]);
-
-  // ---- Events, throttling, GPU inventory onto containers.
-  for (const e of events) {
-    const w = podWorkload.get(`${e.ns}/${e.pod}`);
-    if (!w) continue;
-    const c = containerOf(w, e.ctr);
-    if (e.kind === 'restart') c.restarts += e.count;
-    else if (e.kind === 'oom') c.oom.push({ time: e.time, count: e.count });
-  }
-  for (const [key, t] of throttling) {
-    const i = key.lastIndexOf('/');
-    const w = podWorkload.get(key.slice(0, i));
-    const c = w?.containers.get(key.slice(i + 1));
-    if (c) { c.throttled += t.thr; c.periods += t.per; }
-  }
+  const gpusOfPod = new Map<string, number>();
   for (const [key, inv] of gpuInventory) {
     const i = key.lastIndexOf('/');
+    gpusOfPod.set(key.slice(0, i), (gpusOfPod.get(key.slice(0, i)) ?? 0) + inv.gpus.size);
     const w = podWorkload.get(key.slice(0, i));
     if (!w) continue;
     const g = gpuOf(containerOf(w, key.slice(i + 1)));
@@ -370,6 +355,186 @@ export async function collectUsage(
     g.model ??= inv.model;
     g.totalBytes = Math.max(g.totalBytes, inv.totalMiB * MIB);
   }
+
+  // ---- Phase 2: per namespace (or batch of its workloads), its queries one after the other
+  // (so that sums are always made in the same order), namespaces in parallel.
+  const byNamespace = new Map<string, WorkloadAcc[]>();
+  for (const w of [...workloads.values()].sort((a, b) => workloadId(a.ref).localeCompare(workloadId(b.ref)))) {
+    const list = byNamespace.get(w.ref.namespace) ?? [];
+    list.push(w);
+    byNamespace.set(w.ref.namespace, list);
+  }
+  const namespaces = [...byNamespace.keys()].sort();
+  const unknownPods = new Set<string>();
+  /** Series a workload brings to a per-container query: its pods × containers (from the specs), and two per GPU (utilisation, power). */
+  const seriesOf = (w: WorkloadAcc): number => {
+    let n = 0;
+    for (const pod of w.pods.keys()) {
+      const key = `${w.ref.namespace}/${pod}`;
+      n += Math.max(1, requests.get(key)?.size ?? 0, limits.get(key)?.size ?? 0) + 2 * (gpusOfPod.get(key) ?? 0);
+    }
+    return n;
+  };
+  const resolve = (labels: Record<string, string>): ContainerAcc | undefined => {
+    const podKey = `${labels[x.ns]}/${labels[x.pod]}`;
+    const w = podWorkload.get(podKey);
+    if (!w) { unknownPods.add(podKey); return undefined; }
+    return containerOf(w, labels[x.ctr] ?? '');
+  };
+
+  /** Restart counter readings per step: a rise between consecutive readings is a restart (or several). */
+  const eventsSinkFor = (state: Map<string, number>, rises: Array<{ key: string; c: ContainerAcc; time: number; count: number }>, ooms: Set<string>): SeriesSink => (labels, times, values) => {
+    const key = `${labels[x.ns]}/${labels[x.pod]}/${labels[x.ctr] ?? ''}`;
+    if (labels[TAG] === 'oom') {
+      for (let i = 0; i < times.length; i++) if (values[i] > 0) ooms.add(`${key}@${times[i]}`);
+      return;
+    }
+    const c = resolve(labels);
+    if (!c) return;
+    let prev = state.get(key);
+    for (let i = 0; i < times.length; i++) {
+      const v = values[i];
+      if (!(v >= 0)) continue;
+      if (prev !== undefined && v > prev) rises.push({ key, c, time: times[i], count: Math.round(v - prev) });
+      prev = v;
+    }
+    if (prev !== undefined) state.set(key, prev);
+  };
+
+  const throttlingSink: SeriesSink = (labels, _times, values) => {
+    const c = resolve(labels);
+    if (!c) return;
+    let sum = 0;
+    for (let i = 0; i < values.length; i++) if (values[i] >= 0 && values[i] < Infinity) sum += values[i];
+    if (labels[TAG] === 'thr') c.throttled += sum; else c.periods += sum;
+  };
+
+  const memorySinkFor = (part: 'mem' | 'gmem'): SeriesSink => (labels, times, values) => {
+    const c = resolve(labels);
+    if (!c) return;
+    const len = times.length;
+    if (part === 'mem') { for (let i = 0; i < len; i++) if (values[i] >= 0) c.memory.add(values[i], times[i] - 1); }
+    else { const g = gpuOf(c); for (let i = 0; i < len; i++) if (values[i] >= 0) g.memory.add(values[i] * MIB, times[i] - 1); }
+  };
+
+  /** CPU and GPU at the usage step; per workload and step the summed CPU and pods seen, for replica history and total demand. */
+  const cpuRun = () => {
+    const local = new Map<WorkloadAcc, { sum: Float64Array; counts: Map<ContainerAcc, Uint16Array> }>();
+    let slice: Piece = { start: 0, end: 0, points: 0 };
+    const sink = (piece: Piece): SeriesSink => {
+      slice = piece;
+      local.clear();
+      return (labels, times, values) => {
+        const c = resolve(labels);
+        if (!c) return;
+        const w = podWorkload.get(`${labels[x.ns]}/${labels[x.pod]}`)!;
+        const n = slice.points, len = times.length;
+        switch (labels[TAG] ?? 'cpu') {
+          case 'cpu': {
+            let l = local.get(w);
+            if (!l) local.set(w, l = { sum: new Float64Array(n), counts: new Map() });
+            let counts = l.counts.get(c);
+            if (!counts) l.counts.set(c, counts = new Uint16Array(n));
+            const sum = l.sum;
+            let runStart = 0;
+            for (let i = 0; i < len; i++) {
+              const v = values[i], t = times[i];
+              if (i > runStart && t - times[i - 1] !== step) {
+                c.cpu.addSeries(values.subarray(runStart, i), times[runStart], step);
+                c.window.addSeries(labels[x.pod], values.subarray(runStart, i), times[runStart], step);
+                runStart = i;
+              }
+              if (!(v >= 0) || v === Infinity) continue;
+              const k = Math.round((t - slice.start) / step);
+              if (k >= 0 && k < n) { sum[k] += v; counts[k]++; }
+              if (t < c.first) c.first = t;
+              if (t > c.last) c.last = t;
+            }
+            if (len > runStart) {
+              c.cpu.addSeries(values.subarray(runStart, len), times[runStart], step);
+              c.window.addSeries(labels[x.pod], values.subarray(runStart, len), times[runStart], step);
+            }
+            break;
+          }
+          case 'gutil': { const g = gpuOf(c); for (let i = 0; i < len; i++) g.util.add(values[i], times[i]); break; }
+          case 'gpow': { const g = gpuOf(c); for (let i = 0; i < len; i++) g.power.add(values[i], times[i]); break; }
+        }
+      };
+    };
+    const after = () => {
+      for (const [w, l] of local) {
+        const countsList = [...l.counts.values()];
+        for (let k = 0; k < slice.points; k++) {
+          let pods = 0;
+          for (const counts of countsList) if (counts[k] > pods) pods = counts[k];
+          if (pods === 0) continue;
+          const t = slice.start + k * step;
+          w.totalCpu.add(l.sum[k], t);
+          w.replicas.add(pods, t - 1);
+          if (t > w.lastPodsTime) { w.lastPodsTime = t; w.lastPods = pods; }
+        }
+        for (const [c, counts] of l.counts) for (let k = 0; k < slice.points; k++) if (counts[k] > 0) c.present++;
+      }
+      local.clear();
+    };
+    return { sink, after };
+  };
+
+  // Vendors' exporters and serving engines (accelerators.ts): one query at the usage step per
+  // namespace whose pods request an accelerator.
+  const accSink = acceleratorSink(x, (ns, pod, ctr) => {
+    const w = podWorkload.get(`${ns}/${pod}`);
+    return w ? gpuOf(containerOf(w, ctr)) : undefined;
+  });
+  const srvSink = servingSink(x, (ns, pod) => {
+    const w = podWorkload.get(`${ns}/${pod}`);
+    return w ? (w.serving ??= new ServingAcc(reference)) : undefined;
+  });
+  const bothSink: SeriesSink = (labels, times, values) => (SERVING_TAGS.test(labels[TAG] ?? '') ? srvSink : accSink)(labels, times, values);
+  const hasAccelerators = (ns: string) => [...requests].some(([key, byContainer]) =>
+    key.startsWith(`${ns}/`) && [...byContainer.values()].some(list => list.some(r => acceleratorResource(r.resource))));
+
+  const namespaceTasks: Array<() => Promise<void>> = [];
+  for (const ns of namespaces) {
+    const list = byNamespace.get(ns)!;
+    const batches = podBatches(list.map(w => ({ pods: [...w.pods.keys()].sort(), series: seriesOf(w) })), budget);
+    const accelerators = hasAccelerators(ns);
+    for (const batch of batches) {
+      const which = batch.pods ? ` (${batch.pods.length} pods)` : '';
+      const series = batch.series;
+      // Restarts and OOM kills: hourly; throttling: daily; CPU: the usage step; memory: hourly.
+      const gpus = (batch.pods ?? list.flatMap(w => [...w.pods.keys()])).some(pod => gpusOfPod.has(`${ns}/${pod}`));
+      const hours = budgetSlices(hourStart - HOUR, hourEnd, HOUR, series, budget).length;
+      const usageSteps = budgetSlices(start, end, step, series, budget).length;
+      total += (gpus ? 3 : 2) * hours + budgetSlices(dayStart - DAY, dayEnd, DAY, series, budget).length + (gpus ? 2 : 1) * usageSteps + (accelerators && batch === batches[0] ? usageSteps : 0);
+      namespaceTasks.push(async () => {
+        const restarts = new Map<string, number>(), ooms = new Set<string>();
+        const rises: Array<{ key: string; c: ContainerAcc; time: number; count: number }> = [];
+        const events = eventsSinkFor(restarts, rises, ooms);
+        await runRange({ start: hourStart, end: hourEnd, step: HOUR }, series, `restarts and OOM kills of ${ns}${which}`, () => eventsQuery(x, ns, batch.pods), () => events);
+        // A rise is an OOM kill when the last termination reason was OOMKilled in that hour.
+        for (const r of rises) {
+          r.c.restarts += r.count;
+          if (ooms.has(`${r.key}@${r.time}`)) r.c.oom.push({ time: r.time, count: r.count });
+        }
+        await runRange(dayRange, series, `CPU throttling of ${ns}${which}`, s => throttlingQuery(x, ns, s, batch.pods), () => throttlingSink);
+        const cpu = cpuRun();
+        await runRange({ start: start + step, end, step }, series, `CPU usage of ${ns}${which}`, s => cpuQuery(x, ns, s, batch.pods), cpu.sink, cpu.after);
+        await runRange({ start: hourStart, end: hourEnd, step: HOUR }, series, `memory usage of ${ns}${which}`, s => memoryQuery(x, ns, s, batch.pods), () => memorySinkFor('mem'));
+        if (gpus) {
+          await runRange({ start: start + step, end, step }, series, `GPU usage of ${ns}${which}`, s => gpuUsageQuery(x, ns, s, batch.pods), cpu.sink, cpu.after);
+          await runRange({ start: hourStart, end: hourEnd, step: HOUR }, series, `GPU memory of ${ns}${which}`, s => gpuMemoryQuery(x, ns, s, batch.pods), () => memorySinkFor('gmem'));
+        }
+        // Namespace-wide (not per pod batch): once, with the first batch.
+        if (accelerators && batch === batches[0]) {
+          await runRange({ start: start + step, end, step }, series, `accelerators and serving engines of ${ns}`, s => `${acceleratorUsageQuery(x, ns, stepWindow(s))}\nor ${servingQuery(x, ns, stepWindow(s))}`, () => bothSink);
+        }
+      });
+    }
+  }
+  progress(done, total, 'usage');
+  await settleAll(namespaceTasks.map(t => t()));
+  if (unknownPods.size) warn([`${unknownPods.size} pods with usage but no kube_pod_owner series were skipped: ${[...unknownPods].slice(0, 5).join(', ')}${unknownPods.size > 5 ? ', …' : ''}`]);
 
   // ---- Profiles.
   const profiles: UsageProfile[] = [];
@@ -404,6 +569,7 @@ export async function collectUsage(
         usage.gpu = {
           gpusPerPod: c.gpu.gpusPerPod || 1,
           ...(c.gpu.model ? { model: c.gpu.model } : {}),
+          ...(c.gpu.exporter ? { exporter: c.gpu.exporter } : {}),
           utilisation: c.gpu.util.toState(),
           memoryUsed: c.gpu.memory.toState(),
           memoryTotalBytes: c.gpu.totalBytes,
@@ -414,10 +580,14 @@ export async function collectUsage(
       containers.push(usage);
     }
     const profile: UsageProfile = { ref: w.ref, current, containers };
-    if (containers.length === 0 || have < minHistory) {
+    const serving = w.serving?.toUsage();
+    if (serving && containers.length) profile.serving = serving;
+    // A standalone Job runs once, often for less than a day: it is sized from its own runs.
+    const needed = w.ref.kind === 'Job' ? 0 : minHistory;
+    if (containers.length === 0 || have < needed) {
       profile.containers = [];
       profile.insufficient = {
-        haveSeconds: have, needSeconds: minHistory,
+        haveSeconds: have, needSeconds: needed,
         reason: containers.length === 0 ? 'no usage samples in Prometheus' : 'too little usage history',
       };
     } else {
@@ -429,10 +599,21 @@ export async function collectUsage(
     }
     profiles.push(profile);
   }
+  // Deployments and StatefulSets without a pod in the window (scaled to 0): listed, never silently absent.
+  for (const [key, replicas] of replicaSpec) {
+    const [kind, ns, ...rest] = key.split('/');
+    const ref: WorkloadRef = { cluster: cluster.name, namespace: ns, kind: kind as WorkloadKind, name: rest.join('/') };
+    if (workloads.has(workloadId(ref)) || controllers.has(key)) continue;
+    profiles.push({
+      ref, current: { ref, containers: [], replicas }, containers: [],
+      insufficient: { haveSeconds: 0, needSeconds: minHistory, reason: 'no pods in the window' },
+    });
+  }
+  profiles.sort((a, b) => workloadId(a.ref).localeCompare(workloadId(b.ref)));
   progress(total, total, 'done');
   return {
-    profiles, queries: client.queries, warnings, namespaces: namespaces.length,
-    ...(options.client?.stats ? { serverSeconds: client.serverSeconds } : {}),
+    profiles, queries: client.queries, warnings, namespaces: namespaces.length, costs: client.costs,
+    ...(client.serverSeconds > 0 ? { serverSeconds: client.serverSeconds } : {}),
   };
 }
 
@@ -487,16 +668,18 @@ function currentSpec(w: WorkloadAcc, s: SpecTables): WorkloadSpec {
   const ns = w.ref.namespace;
   // Per container and resource: the value of the most recently seen pods (the newest ReplicaSet
   // after a rollout), the most common one among them.
+  const accelerators = new Map<string, string>();
   const pick = (table: SpecTables['requests'], ctr: string): ContainerResources['requests'] => {
     const byResource = new Map<string, Array<{ t: number; value: number }>>();
-    for (const pod of w.pods) {
+    for (const [pod, t] of w.pods) {
       for (const r of table.get(`${ns}/${pod}`)?.get(ctr) ?? []) {
         let list = byResource.get(r.resource);
         if (!list) byResource.set(r.resource, list = []);
-        list.push({ t: r.t, value: r.value });
+        list.push({ t, value: r.value });
       }
     }
     const out: ContainerResources['requests'] = {};
+    let accelerator: string | undefined;
     for (const [resource, list] of byResource) {
       const newest = Math.max(...list.map(r => r.t));
       const counts = new Map<number, number>();
@@ -504,22 +687,27 @@ function currentSpec(w: WorkloadAcc, s: SpecTables): WorkloadSpec {
       const value = [...counts].sort((a, b) => b[1] - a[1] || b[0] - a[0])[0][0];
       if (resource === 'cpu') out.cpuCores = value;
       else if (resource === 'memory') out.memoryBytes = value;
-      else if (/^nvidia[._]com[_/]gpu$/.test(resource) || resource === 'gpu') out.gpus = value;
+      else if ((accelerator = acceleratorResource(resource))) {
+        out.gpus = (out.gpus ?? 0) + value;
+        if (accelerator !== 'nvidia.com/gpu') accelerators.set(ctr, accelerator);
+      }
     }
     return out;
   };
   const names = new Set<string>(w.containers.keys());
   // Containers known to kube-state-metrics (even without usage).
-  for (const pod of w.pods) {
+  for (const pod of w.pods.keys()) {
     for (const table of [s.requests, s.limits]) for (const ctr of table.get(`${ns}/${pod}`)?.keys() ?? []) names.add(ctr);
   }
-  const containers: ContainerResources[] = [...names].filter(Boolean).sort().map(ctr => ({
-    container: ctr, requests: pick(s.requests, ctr), limits: pick(s.limits, ctr),
-  }));
+  const containers: ContainerResources[] = [...names].filter(Boolean).sort().map(ctr => {
+    const c: ContainerResources = { container: ctr, requests: pick(s.requests, ctr), limits: pick(s.limits, ctr) };
+    const accelerator = accelerators.get(ctr);
+    return accelerator ? { ...c, accelerator } : c;
+  });
   const spec: WorkloadSpec = { ref: w.ref, containers };
   const replicas = s.replicaSpec.get(`${w.ref.kind}/${ns}/${w.ref.name}`);
   if (replicas !== undefined) spec.replicas = replicas;
-  else if ((w.ref.kind === 'Rollout') && w.lastPods > 0) spec.replicas = w.lastPods;
+  else if ((w.ref.kind === 'Rollout' || AI_KINDS.has(w.ref.kind)) && w.lastPods > 0) spec.replicas = w.lastPods;
   for (const [key, ref] of [...s.hpaMin.keys()].map(k => [k, s.hpaTargetRef.get(k)] as const)) {
     if (!key.startsWith(`${ns}/`)) continue;
     const hpaName = key.slice(ns.length + 1);

@@ -19,6 +19,9 @@ export interface ParseSummary {
   warnings: string[];
   /** Prometheus's own execution time for the query, when the request asked for `stats`. */
   serverSeconds?: number;
+  /** Samples the query read (`totalQueryableSamples`) and the most it held at once (`peakSamples`), when asked for `stats`. */
+  samplesRead?: number;
+  peakSamples?: number;
 }
 
 export class MalformedResponseError extends Error {
@@ -144,9 +147,13 @@ export class ResponseStreamParser {
       warnings.push(`${this.duplicates} duplicate series (the same labels as an earlier series, e.g. ${this.firstDuplicate}); only the first of each was used`);
     }
     const exec = /"execTotalTime"\s*:\s*([0-9.eE+-]+)/.exec(tail);
+    const read = /"totalQueryableSamples"\s*:\s*(\d+)/.exec(tail);
+    const peak = /"peakSamples"\s*:\s*(\d+)/.exec(tail);
     return {
       resultType: this.resultType, series: this.seriesCount, samples: this.sampleCount, warnings,
       ...(exec ? { serverSeconds: Number(exec[1]) } : {}),
+      ...(read ? { samplesRead: Number(read[1]) } : {}),
+      ...(peak ? { peakSamples: Number(peak[1]) } : {}),
     };
   }
 

@@ -3,11 +3,18 @@
 // memory (framebuffer peak + headroom): fewer whole GPUs per pod, or, for one GPU that is
 // mostly idle, a smaller share (a MIG profile on GPUs that have them, time-slicing elsewhere).
 // Never below what the memory needs.
+//
+// Two guards (docs/ENGINE.md, "Accelerators"):
+// - Without utilisation samples from the vendor's exporter the count is never changed; the plan
+//   says which exporter was missing.
+// - For an engine that preallocates memory and exports its own metrics (./serving.ts), the
+//   framebuffer peak is not used: KV-cache headroom, queueing and latency decide instead.
 
 import type { GpuUsage } from '../../core/types.ts';
 import { describeBytes } from '../../core/quantity.ts';
 import { DecayingHistogram } from '../model/decaying-histogram.ts';
 import { PeakSeries } from '../model/peak-series.ts';
+import { servingAcceleratorFloor, type ServingAssessment } from './serving.ts';
 
 const GB = 1e9;
 
@@ -47,13 +54,36 @@ export interface GpuEstimate {
   notSmallerBecause: string[];
 }
 
-export function estimateGpu(usage: GpuUsage, rules: GpuRules = GPU_RULES, model = usage.model): GpuEstimate {
+/** The exporter that gives utilisation for an accelerator resource key (for the plan's reason). */
+export function exporterFor(resource: string | undefined): string {
+  const r = (resource ?? 'nvidia.com/gpu').toLowerCase();
+  if (r.startsWith('amd.com/')) return 'the AMD device metrics exporter';
+  if (r.startsWith('habana.ai/')) return "Intel Gaudi's metric exporter";
+  if (r.startsWith('aws.amazon.com/neuron')) return 'AWS Neuron Monitor';
+  if (r.startsWith('google.com/tpu')) return 'the GKE TPU metrics';
+  if (r.startsWith('gpu.intel.com/')) return 'an Intel GPU exporter';
+  return 'the NVIDIA DCGM exporter';
+}
+
+/** Why an accelerator count is kept when no utilisation series reached the collector. */
+export function keptWithoutUtilisation(resource: string | undefined, count: number): string {
+  return `${count} × ${resource ?? 'nvidia.com/gpu'} kept: no utilisation metrics from ${exporterFor(resource)} for this workload, and an accelerator count is never changed without them`;
+}
+
+export function estimateGpu(usage: GpuUsage, rules: GpuRules = GPU_RULES, model = usage.model, serving?: ServingAssessment, resource?: string): GpuEstimate {
   const util = DecayingHistogram.fromState(usage.utilisation);
   const memory = PeakSeries.fromState(usage.memoryUsed);
   const power = usage.power ? DecayingHistogram.fromState(usage.power) : undefined;
   const perGpuUtil = util.quantile(rules.percentile);
   const memoryPeak = memory.max();
   const have = Math.max(1, usage.gpusPerPod);
+  const powerP95 = power && !power.isEmpty() ? power.quantile(0.95) : undefined;
+  const powerP50 = power && !power.isEmpty() ? power.quantile(0.5) : undefined;
+  if (util.isEmpty()) {
+    const why = keptWithoutUtilisation(resource, have);
+    return { gpus: have, utilisationP95: 0, memoryPeakBytes: memoryPeak, powerP95Watts: powerP95, powerP50Watts: powerP50, why, notSmallerBecause: [why] };
+  }
+  if (serving) return estimateServingGpu(usage, rules, serving, { perGpuUtil, memoryPeak, have, powerP95, powerP50 });
   // Total work of the pod in "GPUs at 100%", and total framebuffer the model occupies.
   const work = (perGpuUtil * have) / 100;
   const memoryNeed = memoryPeak * have * (1 + rules.memoryHeadroom);
@@ -72,10 +102,32 @@ export function estimateGpu(usage: GpuUsage, rules: GpuRules = GPU_RULES, model 
       share = profile ? { kind: 'mig', profile: profile.name, fraction: profile.computeSevenths / 7 } : { kind: 'time-slicing', fraction: Math.max(0.1, Math.ceil(fraction * 10) / 10) };
     }
   }
-  const powerP95 = power && !power.isEmpty() ? power.quantile(0.95) : undefined;
-  const powerP50 = power && !power.isEmpty() ? power.quantile(0.5) : undefined;
-  let why = `P95 utilisation ${perGpuUtil.toFixed(0)}% of ${have} GPU(s), framebuffer peak ${describeBytes(memoryPeak)} of ${describeBytes(usage.memoryTotalBytes)} per GPU`;
+  let why = `P95 utilisation ${perGpuUtil.toFixed(0)}% of ${have} GPU(s)${usage.exporter ? ` (${usage.exporter})` : ''}, framebuffer peak ${describeBytes(memoryPeak)} of ${describeBytes(usage.memoryTotalBytes)} per GPU`;
   if (gpus < have) why += `: ${gpus} GPU(s) carry it at ≤${rules.targetUtilisation}% and hold the memory`;
   if (share) why += share.kind === 'mig' ? `; one GPU is more than needed: MIG profile ${share.profile} fits` : `; one GPU is more than needed: a ${Math.round(share.fraction * 100)}% time-sliced share fits`;
   return { gpus, utilisationP95: perGpuUtil, memoryPeakBytes: memoryPeak, powerP95Watts: powerP95, powerP50Watts: powerP50, share, why, notSmallerBecause };
+}
+
+/**
+ * A preallocating engine with its own metrics: compute from the exporter's utilisation, memory
+ * from the engine's KV-cache headroom (the framebuffer is full by design), no cut while requests
+ * queue or latency is high. No fractional share: a preallocating engine takes the whole device.
+ */
+function estimateServingGpu(
+  usage: GpuUsage, rules: GpuRules, serving: ServingAssessment,
+  m: { perGpuUtil: number; memoryPeak: number; have: number; powerP95?: number; powerP50?: number },
+): GpuEstimate {
+  const work = (m.perGpuUtil * m.have) / 100;
+  const byCompute = Math.max(1, Math.ceil(work / (rules.targetUtilisation / 100) - 1e-9));
+  const kv = servingAcceleratorFloor(serving, m.have);
+  const gpus = Math.min(m.have, Math.max(byCompute, kv.floor));
+  const notSmallerBecause: string[] = [];
+  if (gpus > 1 || gpus === m.have) {
+    if (kv.because && kv.floor >= gpus) notSmallerBecause.push(kv.because);
+    if (byCompute >= gpus && gpus > 1) notSmallerBecause.push(`P95 utilisation needs ${byCompute} accelerator(s) at ${rules.targetUtilisation}%`);
+  }
+  const fb = usage.memoryTotalBytes > 0 ? `${Math.round((m.memoryPeak / usage.memoryTotalBytes) * 100)}% of the framebuffer in use is the engine's preallocation, not load` : 'framebuffer use is the engine\'s preallocation, not load';
+  let why = `P95 utilisation ${m.perGpuUtil.toFixed(0)}% of ${m.have} accelerator(s); ${fb}; ${serving.why}`;
+  if (gpus < m.have) why += `: ${gpus} accelerator(s) per pod carry it at ≤${rules.targetUtilisation}% with the KV cache at ≤${Math.round((serving.kvCacheP95 ?? 0) * m.have / gpus)}%`;
+  return { gpus, utilisationP95: m.perGpuUtil, memoryPeakBytes: m.memoryPeak, powerP95Watts: m.powerP95, powerP50Watts: m.powerP50, why, notSmallerBecause };
 }

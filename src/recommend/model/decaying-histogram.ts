@@ -28,6 +28,10 @@ export const RECENT_SECONDS = 2 * 86400;
 export const CPU_POD_HISTOGRAM: HistogramOptions = { firstBucket: 0.001, ratio: 1.05, halfLifeSeconds: FLAT_HALF_LIFE, maxBuckets: 400 };
 export const GPU_UTIL_HISTOGRAM: HistogramOptions = { firstBucket: 0.1, ratio: 1.05, halfLifeSeconds: 86400, maxBuckets: 160 };
 export const POWER_HISTOGRAM: HistogramOptions = { firstBucket: 1, ratio: 1.05, halfLifeSeconds: 86400, maxBuckets: 200 };
+/** Requests running or waiting in an inference engine, per pod (0 falls in the first bucket). */
+export const REQUESTS_HISTOGRAM: HistogramOptions = { firstBucket: 0.1, ratio: 1.05, halfLifeSeconds: 86400, maxBuckets: 240 };
+/** Latency, seconds (1 ms … ~2 h). */
+export const LATENCY_HISTOGRAM: HistogramOptions = { firstBucket: 0.001, ratio: 1.05, halfLifeSeconds: 86400, maxBuckets: 330 };
 
 // Bucket lookup without Math.log on the hot path: a table indexed by the float's exponent and
 // its top 10 mantissa bits gives the bucket of the cell's lower edge; each cell is narrower than

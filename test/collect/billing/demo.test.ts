@@ -51,7 +51,7 @@ test('unit prices for all three clusters come from effective billing cost', () =
   assert.ok(gke.perGpuHour['nvidia-l4'] > 0.5);
   assert.match(gke.detail, /committed-use/);
   assert.deepEqual(result.prices.filter(p => p.nodePool).map(p => `${p.cluster}/${p.nodePool}`).sort(),
-    ['prod-aks/apps', 'prod-aks/system', 'prod-eks/compute', 'prod-eks/general', 'prod-gke/default-pool', 'prod-gke/gpu-pool']);
+    ['prod-aks/apps', 'prod-aks/gpu', 'prod-aks/system', 'prod-eks/compute', 'prod-eks/general', 'prod-eks/gpu', 'prod-gke/default-pool', 'prod-gke/gpu-pool']);
 });
 
 test('a cluster without billing rows falls back to catalog list prices', () => {
@@ -67,8 +67,9 @@ test('the daily spend shows the AWS spike, the Azure level shift and team spend'
   const spike = aws.find(d => d.day === '2026-11-09')!;
   const normal = aws.find(d => d.day === '2026-11-08')!;
   assert.equal(aws.length, 30);
-  assert.ok((spike.EffectiveCost as number) > 2 * (normal.EffectiveCost as number));
-  const azure = daily.filter(d => d.ProviderName === 'Microsoft Azure');
+  assert.ok((spike.EffectiveCost as number) > 1.5 * (normal.EffectiveCost as number));
+  // The level shift is in the apps pool; the GPU pool (one ND MI300X v5 VM) is steady and large.
+  const azure = dailySpend(result.rows.filter(r => r.Tags.team !== 'ml-platform'), ['ProviderName']).filter(d => d.ProviderName === 'Microsoft Azure');
   assert.ok((azure.find(d => d.day === '2026-11-06')!.EffectiveCost as number) > 1.3 * (azure.find(d => d.day === '2026-11-03')!.EffectiveCost as number));
   const teams = new Set(result.rows.map(r => r.Tags.team).filter(Boolean));
   assert.deepEqual([...teams].sort(), ['ml-platform', 'payments', 'search', 'storefront']);

@@ -1,18 +1,22 @@
-// The collector against a real Prometheus, backfilled with series built from real Bitbrains
-// VM traces (each VM is one container of a workload's pods), kube-state-metrics owners and
-// specs, an HPA, OOM kills, restarts, a CronJob, an Argo Rollout, a DaemonSet and DCGM GPUs.
-// Its percentiles and peaks are cross-checked against PromQL on the same server.
+// The collector against a real Prometheus, backfilled with series the test generates itself
+// (seeded VM-like traces: a daily cycle, noise and bursts; each trace is one container of a
+// workload's pods), kube-state-metrics owners and specs, an HPA, OOM kills, restarts, a
+// CronJob, an Argo Rollout, a DaemonSet and DCGM GPUs. Its percentiles and peaks are
+// cross-checked against PromQL on the same server; the sample budget and Prometheus'
+// --query.max-samples are checked against the server's own `stats`.
 
 import { after, before, test } from 'node:test';
 import assert from 'node:assert/strict';
+import { cpSync, mkdtempSync, rmSync } from 'node:fs';
+import os from 'node:os';
 import path from 'node:path';
-import { readBitbrainsCsv, type Trace } from '../../../bench/lib/bitbrains.ts';
+import type { Trace } from '../../../bench/lib/bitbrains.ts';
+import { seededRandom } from '../../../bench/seeded-random.ts';
 import type { ClusterConfig } from '../../../src/config/types.ts';
 import type { UsageProfile } from '../../../src/core/types.ts';
 import { collectUsage } from '../../../src/collect/prometheus/index.ts';
 import { DecayingHistogram } from '../../../src/recommend/model/decaying-histogram.ts';
-import { sharedPath } from '../../helpers/shared.ts';
-import { prometheusBinaries, prometheusWithWorld, type PrometheusServer, type WorldContainer, type WorldPod, type WorldWorkload } from '../../helpers/prometheus-server.ts';
+import { prometheusBinaries, prometheusWithWorld, startPrometheus, type PrometheusServer, type WorldContainer, type WorldPod, type WorldWorkload } from '../../helpers/prometheus-server.ts';
 
 const DAY = 86400, HOUR = 3600, MI = 2 ** 20, GI = 2 ** 30;
 const END = Date.parse('2026-03-02T00:00:00Z') / 1000;
@@ -23,6 +27,25 @@ const UNDECAYED = { firstBucket: 0.001, ratio: 1.05, halfLifeSeconds: 1e12, maxB
 const OOM_AT = END - DAY - 5 * HOUR + 600;
 const RESTART_AT = END - 2 * DAY + 3 * HOUR + 1200;
 const GAP = { from: END - 30 * HOUR, to: END - 24 * HOUR };
+
+/** A VM-like trace at 5-minute rows over `days`: a daily cycle, noise, bursts and a slowly breathing memory. */
+function syntheticTrace(seed: number, days: number): Trace {
+  const random = seededRandom(seed);
+  const rows = days * 288, t0 = 1_376_000_000;
+  const time = new Float64Array(rows), cpuCores = new Float64Array(rows), memoryBytes = new Float64Array(rows);
+  const cores = [1, 2, 4, 8][seed % 4], memoryCapacityBytes = cores * 2 * GI;
+  const level = 0.1 + 0.5 * random(), phase = random() * 2 * Math.PI;
+  let burst = 0, mem = 0.3 + 0.3 * random();
+  for (let i = 0; i < rows; i++) {
+    time[i] = t0 + i * 300;
+    const daily = 0.5 + 0.5 * Math.sin(i / 288 * 2 * Math.PI + phase);
+    if (burst > 0) burst--; else if (random() < 0.01) burst = 1 + Math.floor(random() * 6);
+    cpuCores[i] = cores * Math.min(1, level * (0.3 + 0.7 * daily) * (0.7 + 0.6 * random()) + (burst > 0 ? 0.4 : 0));
+    mem = Math.min(0.9, Math.max(0.1, mem + 0.01 * (random() - 0.5)));
+    memoryBytes[i] = Math.round(memoryCapacityBytes * mem);
+  }
+  return { time, cpuCores, memoryBytes, cores, memoryCapacityBytes };
+}
 
 /** A trace replayed from the window start: the 5-minute sample at or before t, NaN in the trace's gaps. */
 function replay(trace: Trace, base: number, field: 'cpuCores' | 'memoryBytes', shift = 0): (t: number) => number {
@@ -93,9 +116,16 @@ function world(traces: Trace[]): WorldWorkload[] {
     cluster: 'test', namespace: 'shop', kind: 'Deployment', name: 'newbie', replicas: 1,
     pods: [pod('newbie-4c3b2a1f9-nn1aa', [vm(1, 'newbie')], END - 6 * HOUR, to)],
   };
+  // Scaled to 0 before the window: no pods, only its spec.
+  const paused: WorldWorkload = { cluster: 'test', namespace: 'shop', kind: 'Deployment', name: 'paused', replicas: 0, pods: [], span: { start: from, end: to } };
+  // A standalone Job that ran three hours, the day before the end.
+  const migrate: WorldWorkload = {
+    cluster: 'test', namespace: 'data', kind: 'Job', name: 'migrate-29500000',
+    pods: [pod('migrate-29500000-m8k2z', [{ name: 'migrate', requests: { cpu: 1, memory: 512 * MI }, cpu: () => 0.8, memory: () => 300 * MI }], END - 20 * HOUR, END - 17 * HOUR)],
+  };
   // Same names in another cluster behind the same endpoint: must not leak into cluster "test".
   const other: WorldWorkload = { ...web, cluster: 'other', replicas: 9 };
-  return [web, db, api, report, canary, agent, infer, newbie, other];
+  return [web, db, api, report, canary, agent, infer, newbie, paused, migrate, other];
 }
 
 function withGap(f: (t: number) => number): (t: number) => number {
@@ -105,6 +135,7 @@ function withGap(f: (t: number) => number): (t: number) => number {
 let prom: PrometheusServer | undefined;
 let profiles: UsageProfile[] = [];
 let queries = 0;
+let firstCosts: Array<{ query: string; samplesRead: number; peakSamples: number }> = [];
 let warnings: string[] = [];
 let skipped: string | undefined;
 
@@ -113,19 +144,17 @@ function cluster(url: string): ClusterConfig {
 }
 
 before(async () => {
-  const dir = sharedPath({ skip: (m?: string) => { skipped = m; } }, 'data/traces/bitbrains-rnd-2013-8', 'the Prometheus collector tests');
-  if (!dir) return;
   if (!prometheusBinaries()) {
     if (process.env.CI === 'true') throw new Error('prometheus/promtool not installed');
     skipped = 'prometheus/promtool not installed';
     return;
   }
-  const files = ['110', '141', '195', '204', '211', '266', '269', '385', '500', '29', '497', '35'];
-  const traces = files.map(f => readBitbrainsCsv(path.join(dir, `${f}.csv`)));
+  const traces = Array.from({ length: 12 }, (_, i) => syntheticTrace(i + 1, DAYS + 2));
   prom = await prometheusWithWorld(world(traces), { start: START - DAY, end: END + HOUR, scrape: 60, clusterLabel: 'cluster' });
   const result = await collectUsage(cluster(prom.url), { start: START, end: END }, { quiet: true, cpuHistogram: UNDECAYED });
   profiles = result.profiles;
   queries = result.queries;
+  firstCosts = result.costs;
   warnings = result.warnings;
 });
 
@@ -146,6 +175,11 @@ async function promql(query: string): Promise<Array<{ metric: Record<string, str
   return body.data.result;
 }
 
+/** Numbers to 10 significant digits: sums made in other pieces differ in the last bits only. */
+function rounded(value: unknown): unknown {
+  return JSON.parse(JSON.stringify(value), (_k, v: unknown) => (typeof v === 'number' ? Number(v.toPrecision(10)) : v));
+}
+
 function near(actual: number, expected: number, rel: number, what: string): void {
   assert.ok(Math.abs(actual - expected) <= rel * Math.abs(expected) + 1e-9, `${what}: collector ${actual}, PromQL ${expected} (allowed ±${rel * 100}%)`);
 }
@@ -154,11 +188,14 @@ test('workloads are discovered from kube-state-metrics alone, per cluster label'
   if (skipped) return t.skip(skipped);
   const ids = profiles.map(p => `${p.ref.cluster}/${p.ref.namespace}/${p.ref.kind}/${p.ref.name}`).sort();
   assert.deepEqual(ids, [
-    'test/data/CronJob/report', 'test/data/StatefulSet/db', 'test/kube-system/DaemonSet/agent', 'test/ml/Deployment/infer',
-    'test/shop/Deployment/api', 'test/shop/Deployment/newbie', 'test/shop/Deployment/web', 'test/shop/Rollout/canary',
+    'test/data/CronJob/report', 'test/data/Job/migrate-29500000', 'test/data/StatefulSet/db', 'test/kube-system/DaemonSet/agent', 'test/ml/Deployment/infer',
+    'test/shop/Deployment/api', 'test/shop/Deployment/newbie', 'test/shop/Deployment/paused', 'test/shop/Deployment/web', 'test/shop/Rollout/canary',
   ]);
-  // 5 cluster-wide queries + one per namespace (3 days at 300 s fit one slice).
-  assert.equal(queries, 5 + 4);
+  // Owner count, owners, the AI controllers' pod labels, specs of the last day, GPU inventory;
+  // per namespace restarts, throttling, CPU and memory (3 days fit one slice of each within the
+  // default budget); GPU usage and memory, and the accelerator and serving-engine query, for the
+  // namespace with GPUs; the specs of the CronJob runs that ended before the last day.
+  assert.equal(queries, 5 + 4 * 4 + 3 + 1);
   assert.deepEqual(warnings, []);
 });
 
@@ -185,7 +222,7 @@ test('CPU percentiles and memory peaks agree with quantile_over_time / max_over_
   // db has one pod, so its container's distribution is the pod's series.
   const db = profile('StatefulSet', 'db').containers[0];
   const cpu = DecayingHistogram.fromState(db.cpu);
-  const rate = `rate(container_cpu_usage_seconds_total{cluster="test",namespace="data",pod="db-0",container="postgres"}[${STEP}s])`;
+  const rate = `rate(container_cpu_usage_seconds_total{cluster="test",namespace="data",pod="db-0",container="postgres"}[${STEP - 1}s])`;
   const quantile = async (q: number) => Number((await promql(`quantile_over_time(${q}, ${rate}[${DAYS * 24}h:${STEP}s])`))[0].value[1]);
   for (const q of [0.5, 0.9, 0.95, 0.99]) {
     const mine = cpu.quantile(q), exact = await quantile(q);
@@ -204,7 +241,7 @@ test('CPU percentiles and memory peaks agree with quantile_over_time / max_over_
       const [mem] = await promql(`max(max_over_time(container_memory_working_set_bytes{${pods}}[${DAYS * 24}h]))`);
       const peak = Math.max(...c.memoryPeaks.peaks.filter(([s]) => s >= START - HOUR).map(([, v]) => v));
       near(peak, Number(mem.value[1]), 0.05, `${p.ref.name}/${c.container} memory peak`);
-      const [cmax] = await promql(`max(max_over_time(rate(container_cpu_usage_seconds_total{${pods}}[${STEP}s])[${DAYS * 24}h:${STEP}s]))`);
+      const [cmax] = await promql(`max(max_over_time(rate(container_cpu_usage_seconds_total{${pods}}[${STEP - 1}s])[${DAYS * 24}h:${STEP}s]))`);
       near(c.cpu.max, Number(cmax.value[1]), 0.05, `${p.ref.name}/${c.container} CPU max`);
     }
   }
@@ -283,6 +320,30 @@ test('too little history gives `insufficient`, not a number', t => {
   assert.ok(newbie.insufficient.haveSeconds > 5 * HOUR && newbie.insufficient.haveSeconds <= 6 * HOUR + STEP);
 });
 
+test('a workload scaled to 0 is listed with "no pods in the window"', t => {
+  if (skipped) return t.skip(skipped);
+  const paused = profile('Deployment', 'paused');
+  assert.equal(paused.current.replicas, 0);
+  assert.deepEqual(paused.containers, []);
+  assert.equal(paused.insufficient?.reason, 'no pods in the window');
+});
+
+test('a standalone Job shorter than a day is sized from its own run', t => {
+  if (skipped) return t.skip(skipped);
+  const migrate = profile('Job', 'migrate-29500000');
+  assert.equal(migrate.insufficient, undefined);
+  assert.equal(migrate.containers.length, 1);
+  near(DecayingHistogram.fromState(migrate.containers[0].cpu).quantile(0.5), 0.8, 0.05, 'migrate CPU');
+  assert.ok(migrate.containers[0].lastSample - migrate.containers[0].firstSample < 4 * HOUR);
+});
+
+test('two collections of the same window give byte-identical profiles', async t => {
+  if (skipped) return t.skip(skipped);
+  const again = await collectUsage(cluster(prom!.url), { start: START, end: END }, { quiet: true, cpuHistogram: UNDECAYED });
+  assert.equal(JSON.stringify(again.profiles), JSON.stringify(profiles));
+  assert.deepEqual([...again.costs].sort((a, b) => a.query.localeCompare(b.query)), [...firstCosts].sort((a, b) => a.query.localeCompare(b.query)), 'the same queries at the same cost');
+});
+
 test('a shared endpoint keeps clusters apart by the cluster label', async t => {
   if (skipped) return t.skip(skipped);
   const other = await collectUsage({ ...cluster(prom!.url), name: 'other' }, { start: START, end: END }, { quiet: true });
@@ -290,7 +351,7 @@ test('a shared endpoint keeps clusters apart by the cluster label', async t => {
   assert.equal(other.profiles[0].current.replicas, 9);
 });
 
-test('the default step of 60 s splits 14 days into slices of at most 11,000 points', async t => {
+test('every query stays within the sample budget; 14 days at the least step stay within 11,000 points', async t => {
   if (skipped) return t.skip(skipped);
   const seen: Array<{ start: number; end: number; step: number }> = [];
   const recordingFetch: typeof fetch = async (input, init) => {
@@ -299,9 +360,36 @@ test('the default step of 60 s splits 14 days into slices of at most 11,000 poin
     return fetch(input, init);
   };
   const c = cluster(prom!.url);
-  c.prometheus.stepSeconds = 60;
+  c.prometheus.stepSeconds = 60; // raised to 120: a step's rate needs two scrapes of its own
   const r = await collectUsage(c, { start: END - 14 * DAY, end: END }, { quiet: true, fetch: recordingFetch });
   for (const s of seen) assert.ok((s.end - s.start) / s.step + 1 <= 11_000, `${(s.end - s.start) / s.step + 1} points`);
-  assert.equal(seen.filter(s => s.step === 60).length, 4 * 2, 'two slices per namespace');
+  assert.ok(seen.some(s => s.step === 120));
+  assert.equal(r.costs.length, r.queries, 'every query reports its cost');
+  for (const q of r.costs) assert.ok(q.peakSamples <= 100_000, `${q.query}: ${q.peakSamples} peak samples`);
   assert.ok(r.profiles.length >= 7);
+});
+
+test('a small sample budget splits queries in time and gives the same profiles', async t => {
+  if (skipped) return t.skip(skipped);
+  const c = cluster(prom!.url);
+  c.prometheus.maxQuerySamples = 2000;
+  const r = await collectUsage(c, { start: START, end: END }, { quiet: true, cpuHistogram: UNDECAYED });
+  assert.ok(r.queries > queries * 2, `${r.queries} queries under a budget of 2,000, ${queries} under the default`);
+  for (const q of r.costs) assert.ok(q.peakSamples <= 2000, `${q.query}: ${q.peakSamples} peak samples`);
+  assert.deepEqual(rounded(r.profiles), rounded(profiles));
+});
+
+test("Prometheus' --query.max-samples refusals are split, not failed", async t => {
+  if (skipped) return t.skip(skipped);
+  const dir = mkdtempSync(path.join(os.tmpdir(), 'rightsizer-max-samples-'));
+  cpSync(prom!.dataDir, dir, { recursive: true });
+  rmSync(path.join(dir, 'lock'), { force: true });
+  const strict = await startPrometheus(dir, { extraArgs: ['--query.max-samples=3000'], removeDataDir: true });
+  try {
+    const r = await collectUsage(cluster(strict.url), { start: START, end: END }, { quiet: true, cpuHistogram: UNDECAYED });
+    assert.ok(r.warnings.some(w => /--query\.max-samples/.test(w)), r.warnings.join('\n'));
+    assert.deepEqual(rounded(r.profiles), rounded(profiles));
+  } finally {
+    await strict.close();
+  }
 });

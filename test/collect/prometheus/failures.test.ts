@@ -168,7 +168,7 @@ test('collectUsage fails as a whole when one query fails: no partial profiles', 
     const cluster: ClusterConfig = { name: 'c', cloud: 'on-prem', prometheus: { url: s.url, auth: { type: 'none' }, stepSeconds: 300 } };
     await assert.rejects(
       collectUsage(cluster, { start: 86400 * 10, end: 86400 * 20 }, { quiet: true, client: { backoffMs: 1, maxRetries: 0 } }),
-      /malformed answer to the usage of namespace shop .*truncated body/,
+      /malformed answer to the CPU usage of shop .*truncated body/,
     );
   } finally { await s.close(); }
 });
