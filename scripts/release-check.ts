@@ -9,6 +9,7 @@
 // Options: --out DIR (default release/), --tag vX.Y.Z (fail unless it names package.json's version).
 
 import { spawnSync } from 'node:child_process';
+import { createRequire } from 'node:module';
 import { mkdirSync, readFileSync, writeFileSync, existsSync } from 'node:fs';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -98,8 +99,10 @@ async function packageSbom(bom: Bom): Promise<Bom> {
 
 /** Validates with ajv against the schemas @cyclonedx/cyclonedx-library ships (with its SPDX and JSF parts). */
 async function validateCycloneDx(bom: Bom): Promise<string[]> {
-  const { default: Ajv } = await import('ajv');
-  const { default: addFormats } = await import('ajv-formats');
+  // ajv and ajv-formats are CommonJS: their `default` export is the constructor / plugin.
+  const require = createRequire(import.meta.url);
+  const Ajv = (require('ajv') as { default: new (o: object) => AjvLike }).default;
+  const addFormats = (require('ajv-formats') as { default: (ajv: AjvLike) => void }).default;
   const schemaDir = path.join(root, 'node_modules/@cyclonedx/cyclonedx-library/res/schema');
   const load = (f: string) => JSON.parse(readFileSync(path.join(schemaDir, f), 'utf8')) as Record<string, unknown>;
   const ajv = new Ajv({ strict: false, allErrors: true, validateFormats: true });
@@ -116,5 +119,11 @@ async function validateCycloneDx(bom: Bom): Promise<string[]> {
   }
   const validate = ajv.compile(load(`bom-${bom.specVersion}.SNAPSHOT.schema.json`));
   if (validate(bom)) return [];
-  return (validate.errors ?? []).map(e => `  ${e.instancePath || '/'}: ${e.message}`);
+  return (validate.errors ?? []).map((e: { instancePath: string; message?: string }) => `  ${e.instancePath || '/'}: ${e.message}`);
+}
+
+interface AjvLike {
+  addFormat(name: string, format: RegExp): void;
+  addSchema(schema: object, key: string): void;
+  compile(schema: object): ((data: unknown) => boolean) & { errors?: Array<{ instancePath: string; message?: string }> | null };
 }
