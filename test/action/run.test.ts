@@ -131,7 +131,7 @@ test('report mode on the demo writes the cost report to the job summary and as J
   }
 });
 
-test('collect mode per shard, then merge mode, give one snapshot holding both shards' workloads', async () => {
+test('collect mode per shard, then merge mode, give one snapshot holding the workloads of both shards', async () => {
   const dir = mkdtempSync(path.join(os.tmpdir(), 'rightsizer-action-shards-'));
   try {
     const shards = [];
