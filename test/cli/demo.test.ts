@@ -14,12 +14,11 @@ import { disagreements } from '../gitops/coupling-ai-check.ts';
 const cli = path.join(repoRoot, 'src/cli/bin.ts');
 const denyNetwork = path.join(repoRoot, 'test/helpers/deny-network.mjs');
 
+// How long the demo takes is a benchmark's business (BENCHMARKS.md), never a test's.
 function runDemo(args: string[], env: Record<string, string> = {}) {
-  const started = Date.now();
-  const result = spawnSync(process.execPath, ['--import', denyNetwork, cli, 'plan', '--demo', '--no-color', ...args], {
+  return spawnSync(process.execPath, ['--import', denyNetwork, cli, 'plan', '--demo', '--no-color', ...args], {
     cwd: repoRoot, encoding: 'utf8', env: { ...process.env, NO_COLOR: '1', ...env }, maxBuffer: 64 * 2 ** 20,
   });
-  return { ...result, seconds: (Date.now() - started) / 1000 };
 }
 
 test('the demo plan is JSON with CPU, memory, replicas and GPU changes, each priced from replayed billing', () => {
@@ -28,7 +27,6 @@ test('the demo plan is JSON with CPU, memory, replicas and GPU changes, each pri
   const run = runDemo(['--output', 'json'], { RIGHTSIZER_NET_LOG: netLog });
   assert.equal(run.status, 0, run.stderr);
   assert.ok(!existsSync(netLog), `the demo tried to leave 127.0.0.1:\n${existsSync(netLog) ? readFileSync(netLog, 'utf8') : ''}`);
-  assert.ok(run.seconds < 30, `demo took ${run.seconds}s`);
   const plan = JSON.parse(run.stdout) as Plan;
   const changed = plan.recommendations.filter(r => r.status === 'ok');
   const priced = (pred: (r: Plan['recommendations'][number]) => boolean) =>

@@ -10,7 +10,7 @@
 // headers, so it is switched off and our own loop waits as long as those headers ask.
 
 import { CostManagementClient, type QueryDefinition, type QueryFilter, type QueryGrouping, type ForecastDefinition } from '@azure/arm-costmanagement';
-import { ClientSecretCredential, DefaultAzureCredential, type TokenCredential } from '@azure/identity';
+import { ClientSecretCredential, DefaultAzureCredential, WorkloadIdentityCredential, type TokenCredential } from '@azure/identity';
 import { createDefaultHttpClient, createHttpHeaders, createPipelineRequest, type HttpClient, type PipelineRequest } from '@azure/core-rest-pipeline';
 import type { AzureBillingConfig, ClusterConfig } from '../../config/types.ts';
 import type { CostForecast } from '../../snapshot/types.ts';
@@ -42,13 +42,25 @@ function isLocalReplay(endpoint: string | undefined): boolean {
 }
 
 /**
- * Credentials from the env vars named by billing.azure (service principal), else the default
- * Azure chain. A plain-http loopback endpoint (a replay server) gets a placeholder token:
- * a real token is never sent without TLS.
+ * Credentials from the env vars named by billing.azure (service principal); else a federated
+ * token (workload identity: AZURE_FEDERATED_TOKEN_FILE, AZURE_CLIENT_ID, AZURE_TENANT_ID, as AKS
+ * workload identity sets them or a CI job writes its OIDC token), read from the environment the
+ * collector is given; else the default Azure chain (which also takes an `az login` session, as
+ * azure/login opens with OIDC). A plain-http loopback endpoint (a replay server) without a
+ * federated token gets a placeholder token: a real token is never sent without TLS.
  */
 export function azureCredential(config: AzureBillingConfig, env: NodeJS.ProcessEnv): TokenCredential {
   const names = [config.tenantIdEnv, config.clientIdEnv, config.clientSecretEnv];
   if (names.every(n => !n)) {
+    if (env.AZURE_FEDERATED_TOKEN_FILE) {
+      if (!env.AZURE_CLIENT_ID || !env.AZURE_TENANT_ID) throw new BillingDataError(AZURE_SOURCE, 'AZURE_FEDERATED_TOKEN_FILE is set: AZURE_CLIENT_ID and AZURE_TENANT_ID must be set too (workload identity)');
+      return new WorkloadIdentityCredential({
+        tokenFilePath: env.AZURE_FEDERATED_TOKEN_FILE, clientId: env.AZURE_CLIENT_ID, tenantId: env.AZURE_TENANT_ID,
+        // An authority the operator names (sovereign or private cloud) is trusted as named:
+        // asking login.microsoftonline.com to vouch for it would fail for a private one.
+        ...(env.AZURE_AUTHORITY_HOST ? { authorityHost: env.AZURE_AUTHORITY_HOST, disableInstanceDiscovery: true } : {}),
+      });
+    }
     if (isLocalReplay(config.endpoint)) return { getToken: async () => ({ token: 'replay-token', expiresOnTimestamp: Date.now() + 3_600_000 }) };
     return new DefaultAzureCredential();
   }
