@@ -309,7 +309,8 @@ Examples:
       if (opts.output === 'json') {
         process.stdout.write(`${JSON.stringify({ file: target, clusters, github: info.github ?? null, policies }, null, 2)}\n`);
       } else if (!opts.quiet) {
-        const shown = path.relative(process.cwd(), target) || target;
+        // Relative to the repository top, so a subfolder says where in the repository it wrote.
+        const shown = path.relative(root, target) || target;
         const names = clusters.map(c => c.name).join(', ');
         process.stdout.write(`wrote ${shown}: ${clusters.length} cluster${clusters.length === 1 ? '' : 's'} found in Argo CD and Flux files${names ? ` (${names})` : ''}${info.github ? `, repository ${info.github}` : ''}${policies.length ? `, policies from ${policies[0]}` : ', built-in cautious policies (no policies/ folder)'}.\n`);
         if (configDir !== folder) process.stdout.write(`The repository is read from ${path.relative(process.cwd(), configDir) || '.'}: run \`rightsizer plan --config ${path.relative(process.cwd(), target)} --repo-dir ${path.relative(process.cwd(), folder) || '.'}\` to plan the whole tree.\n`);
