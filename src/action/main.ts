@@ -179,6 +179,9 @@ export async function run(env: Env = process.env): Promise<number> {
         setOutput('pr-url', opened[0].url!, env);
         setOutput('pr-number', String(opened[0].number ?? ''), env);
       }
+      if (result.dashboard?.url) setOutput('dashboard-url', result.dashboard.url, env);
+      setOutput('run-again', String(result.runAgain === true), env);
+      if (result.dashboard?.error) process.stdout.write(`::warning title=rightsizer dashboard::${escapeData(result.dashboard.error)}\n`);
     } else {
       for (const b of await pullRequestBodies(plan, opts)) log(`would open ${b.branch}: ${b.title}`);
     }
