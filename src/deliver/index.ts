@@ -446,6 +446,8 @@ class DashboardRun {
     if (!github && !dryRun) return;
     try {
       if (github && !asked) asked = await this.read(github);
+      // Not knowing whether the issue exists, writing one could make a second: leave it.
+      if (this.failed) { result.dashboard = { action: 'failed', error: this.failed }; return; }
       if (asked?.runAgain) result.runAgain = true;
       const prefix = sanitiseBranchPrefix(this.options.pullRequests.branchPrefix);
       const open = github ? await github.openBotPulls(prefix) : [];

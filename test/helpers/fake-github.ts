@@ -101,11 +101,19 @@ interface Operation {
   body?: { required: boolean; validate: ValidateFunction };
 }
 
+/**
+ * Makes GitHub's OpenAPI 3.0 schemas JSON Schema ajv takes: `$ref`s point into the `github`
+ * schema, and `nullable: true` beside `oneOf` (no `type`) becomes "one of those, or null".
+ */
 function rewriteRefs(node: unknown): unknown {
   if (Array.isArray(node)) return node.map(rewriteRefs);
   if (node && typeof node === 'object') {
     const out: Record<string, unknown> = {};
     for (const [k, v] of Object.entries(node)) out[k] = k === '$ref' && typeof v === 'string' ? v.replace(/^#\//, 'github#/') : rewriteRefs(v);
+    if (out.nullable === true && out.type === undefined) {
+      const { nullable: _nullable, description, ...rest } = out;
+      return { ...(description !== undefined ? { description } : {}), anyOf: [rest, { type: 'null' }] };
+    }
     return out;
   }
   return node;
@@ -491,7 +499,7 @@ export class FakeGitHub {
         comment.edits++;
         return { status: 200, body: { id: comment.id, body: comment.body } };
       }
-      case 'search/issues':
+      case 'search/issues-and-pull-requests':
         return this.search(String(query.q));
       case 'pulls/create': {
         if (!this.headSha(body.head)) return { status: 422, body: { message: 'Validation Failed', errors: [{ resource: 'PullRequest', field: 'head', code: 'invalid' }] } };
