@@ -192,6 +192,29 @@ export class GitRepo {
     }
   }
 
+  /**
+   * Fetches a pull request's head: GitHub keeps it at refs/pull/N/head (also for a fork's pull
+   * request); without that ref, the head branch. Returns its sha, or undefined.
+   */
+  async fetchPullHead(number: number, branch: string): Promise<string | undefined> {
+    const ref = `refs/pull/${number}/head`;
+    const out = await this.run(['ls-remote', this.remote, ref], this.authEnv());
+    const sha = out.split('\n').find(l => l.endsWith(`\t${ref}`))?.split('\t')[0];
+    if (!sha) return this.fetchBranch(branch);
+    await this.run(['fetch', '--no-tags', '--quiet', this.remote, `+${ref}:refs/remotes/${this.remote}/pull/${number}`], this.authEnv());
+    return sha;
+  }
+
+  /** The best common ancestor of two commits (where a pull request's own changes start). */
+  async mergeBase(a: string, b: string): Promise<string> {
+    return (await this.run(['merge-base', a, b])).trim();
+  }
+
+  /** Every file path in a commit's tree. */
+  async listFiles(commit: string): Promise<string[]> {
+    return (await this.run(['ls-tree', '-r', '-z', '--name-only', commit])).split('\0').filter(Boolean).sort();
+  }
+
   /** Paths that differ between two commits or trees. */
   async changedPaths(from: string, to: string): Promise<string[]> {
     const out = await this.run(['diff-tree', '-r', '--no-renames', '--name-only', '--no-commit-id', from, to]);

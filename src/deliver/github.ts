@@ -59,6 +59,7 @@ export interface IssueSummary {
 export interface CommentSummary {
   id: number;
   body: string;
+  url: string;
 }
 
 export const DEFAULT_API_URL = 'https://api.github.com';
@@ -351,7 +352,7 @@ export class GitHubRepo {
   async comments(number: number): Promise<CommentSummary[]> {
     return this.call(`read comments of pull request #${number} of`, async kit => {
       const all = await kit.paginate(kit.rest.issues.listComments, { owner: this.owner, repo: this.repo, issue_number: number, per_page: 100 });
-      return all.map(c => ({ id: Number(c.id), body: c.body ?? '' }));
+      return all.map(c => ({ id: Number(c.id), body: c.body ?? '', url: c.html_url }));
     });
   }
 
@@ -359,12 +360,18 @@ export class GitHubRepo {
     return (await this.comments(number)).map(c => c.body);
   }
 
-  async updateComment(id: number, body: string): Promise<void> {
-    await this.call(`update comment ${id} of`, kit => kit.rest.issues.updateComment({ owner: this.owner, repo: this.repo, comment_id: id, body }));
+  async updateComment(id: number, body: string): Promise<{ id: number; url: string }> {
+    return this.call(`update comment ${id} of`, async kit => {
+      const { data } = await kit.rest.issues.updateComment({ owner: this.owner, repo: this.repo, comment_id: id, body });
+      return { id: Number(data.id), url: data.html_url };
+    });
   }
 
-  async comment(number: number, body: string): Promise<void> {
-    await this.call(`comment on pull request #${number} of`, kit => kit.rest.issues.createComment({ owner: this.owner, repo: this.repo, issue_number: number, body }));
+  async comment(number: number, body: string): Promise<{ id: number; url: string }> {
+    return this.call(`comment on pull request #${number} of`, async kit => {
+      const { data } = await kit.rest.issues.createComment({ owner: this.owner, repo: this.repo, issue_number: number, body });
+      return { id: Number(data.id), url: data.html_url };
+    });
   }
 
   // -------------------------------------------------------------------------

@@ -368,6 +368,10 @@ export class FakeGitHub {
     };
   }
 
+  private commentJson(c: FakeComment): object {
+    return { id: c.id, body: c.body, html_url: `${this.url}/${this.owner}/${this.name}/pull/${c.issue}#issuecomment-${c.id}`, user: { login: 'rightsizer[bot]' } };
+  }
+
   private issueJson(issue: FakeIssue): object {
     return {
       number: issue.number, id: 5000 + issue.number, node_id: `I_${issue.number}`, state: issue.state, title: issue.title, body: issue.body,
@@ -497,7 +501,7 @@ export class FakeGitHub {
         if (!comment) return notFound;
         comment.body = body.body;
         comment.edits++;
-        return { status: 200, body: { id: comment.id, body: comment.body } };
+        return { status: 200, body: this.commentJson(comment) };
       }
       case 'search/issues-and-pull-requests':
         return this.search(String(query.q));
@@ -536,12 +540,12 @@ export class FakeGitHub {
         return { status: 201, body: this.pullJson(pull) };
       case 'issues/list-comments':
         if (!pull && !issue) return notFound;
-        return this.page(this.comments.filter(c => c.issue === pullNumber).map(c => ({ id: c.id, body: c.body, user: { login: 'rightsizer[bot]' } })), query, `/repos/${this.owner}/${this.name}/issues/${pullNumber}/comments`);
+        return this.page(this.comments.filter(c => c.issue === pullNumber).map(c => this.commentJson(c)), query, `/repos/${this.owner}/${this.name}/issues/${pullNumber}/comments`);
       case 'issues/create-comment': {
         if (!pull && !issue) return notFound;
         const comment: FakeComment = { id: this.comments.length + 1, issue: pullNumber, body: body.body, edits: 0 };
         this.comments.push(comment);
-        return { status: 201, body: { id: comment.id, body: comment.body } };
+        return { status: 201, body: this.commentJson(comment) };
       }
       case 'git/create-blob': {
         const content = body.encoding === 'base64' ? Buffer.from(body.content, 'base64').toString('utf8') : body.content;

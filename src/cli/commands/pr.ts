@@ -28,7 +28,7 @@ export interface PrCommandOptions {
 }
 
 /** GitHub App credentials from the environment: the key inline or in a file. */
-async function appFromEnv(env: NodeJS.ProcessEnv): Promise<{ appId: string; privateKey: string } | undefined> {
+export async function appFromEnv(env: NodeJS.ProcessEnv): Promise<{ appId: string; privateKey: string } | undefined> {
   const appId = env.RIGHTSIZER_GITHUB_APP_ID;
   if (!appId) return undefined;
   let privateKey = env.RIGHTSIZER_GITHUB_APP_PRIVATE_KEY;
