@@ -39,12 +39,12 @@ export function ksmLabel(key: string): string {
 
 const LABEL_KEYS = [...new Set(AI_OWNER_RULES.flatMap(r => [r.nameLabel, ...Object.keys(r.when ?? {})]))];
 
-/** Pod labels of the AI controllers, daily step: only pods that carry one of the name labels. */
-export function aiPodLabelsQuery(x: QueryContext): string {
+/** Pod labels of the AI controllers over `window` (the query's step): only pods that carry one of the name labels. */
+export function aiPodLabelsQuery(x: QueryContext, window = '1d'): string {
   const by = [x.ns, x.pod, ...LABEL_KEYS.map(ksmLabel)].join(', ');
   const cluster = x.clusterMatcher ? `${x.clusterMatcher},` : '';
   const names = [...new Set(AI_OWNER_RULES.map(r => ksmLabel(r.nameLabel)))];
-  const any = names.map(n => `last_over_time(kube_pod_labels{${cluster}${n}!=""}[1d])`).join(' or ');
+  const any = names.map(n => `last_over_time(kube_pod_labels{${cluster}${n}!=""}[${window}])`).join(' or ');
   return `label_replace(group by (${by}) (${any}), "${TAG}", "ailabels", "", "")`;
 }
 
