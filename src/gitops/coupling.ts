@@ -4,7 +4,8 @@
 // `--tensor-parallel-size` × `--pipeline-parallel-size` GPUs, TGI over `--num-shard`, SGLang
 // over `--tp`, torchrun starts `--nproc-per-node` workers, Ray advertises `num-gpus`. Changing the
 // GPU count of the pod without them gives a pod that crash-loops (or idles GPUs). So:
-// - `locateBindings` finds those settings in args, command (list items or one shell string),
+// - `locateBindings` finds those settings (in files, and in values embedded as strings such as
+//   Argo CD `helm.values: |`) in args, command (list items or one shell string),
 //   env (by name, or flags inside an env value), values keys (`tensorParallelSize`,
 //   `parallelism.tensor`…), `rayStartParams.num-gpus`, LeaderWorkerSet `size`, KubeRay
 //   `numOfHosts`; a flag whose value is `$VAR`/`${VAR}`/`$(VAR)` is found at the env var.
@@ -17,6 +18,7 @@
 // paths part at two list items or at a Ray head and its workers (other pods).
 
 import type { TextChange } from './edit.ts';
+import { locateDetailed } from './locate.ts';
 import type { Spot } from './model.ts';
 import type { RepoFile } from './repo-files.ts';
 import { isTemplate } from './walk.ts';
@@ -41,9 +43,11 @@ export interface Binding {
   /** File offsets of the value's digits. */
   start: number;
   end: number;
-  /** `<file>#<document>` and the key path, for grouping with GPU settings. */
+  /** `<file>#<document>` and the key path (prefixed as location ids are inside embedded values), for grouping with GPU settings. */
   doc: string;
   keyPath: string;
+  /** The id prefix of the embedded values string it is in (`` for the file itself). */
+  within: string;
 }
 
 /** Command-line flags, with the kind of setting they are. `per-pod` flags equal the device count. */
@@ -90,6 +94,16 @@ export function locateBindings(files: RepoFile[]): Binding[] {
     if (error) continue;
     for (const { doc, index, source } of docs) visit({ source, doc: `${file.path}#${index}`, out }, doc.contents, []);
   }
+  // Values embedded as a string (Argo CD `helm.values: |`) are read where the locator found settings.
+  const embedded = new Map<string, { source: Source; doc: string }>();
+  for (const spot of locateDetailed(files).spots) {
+    if (spot.ctx.source.idPrefix === '') continue;
+    embedded.set(`${spot.file}#${spot.ctx.docIndex}:${spot.ctx.source.idPrefix}`, { source: spot.ctx.source, doc: `${spot.file}#${spot.ctx.docIndex}` });
+  }
+  for (const { source, doc } of embedded.values()) {
+    const { docs, error } = parseSource(source);
+    if (!error) for (const inner of docs) visit({ source, doc, out }, inner.doc.contents, []);
+  }
   return out;
 }
 
@@ -122,7 +136,8 @@ function visit(w: Walker, node: unknown, path: PathSegment[]): void {
     } else if (key === 'size' && (last === 'leaderWorkerTemplate' || last === 'multiNode') && isScalar(value)) add(w, value, at, 'group-size', last === 'multiNode' ? 'multiNode.size' : 'LeaderWorkerSet size');
     else if (key === 'gpusPerPod' && isScalar(value)) add(w, value, at, 'per-pod', 'multiNode.gpusPerPod');
     else if (key === 'numOfHosts' && isScalar(value)) add(w, value, at, 'group-size', 'numOfHosts');
-    else if (key === 'nprocPerNode' && isScalar(value)) add(w, value, at, 'per-pod', 'nprocPerNode');
+    // Processes per node = GPUs per node for torch; `auto`/`gpu` derive it from the devices instead.
+    else if ((key === 'nprocPerNode' || key === 'numProcPerNode') && isScalar(value) && /^\s*\d+\s*$/.test(String(value.value))) add(w, value, at, 'per-pod', key);
     visit(w, value, at);
   }
 }
@@ -238,7 +253,7 @@ function rawOffset(source: Source, node: Scalar, flag: string, value: string): {
 }
 
 function push(w: Walker, at: { start: number; end: number }, value: string, path: PathSegment[], kind: BindingKind, setting: string, editable: boolean, reason?: string): void {
-  const keyPath = pathText(path);
+  const keyPath = `${w.source.idPrefix}${pathText(path)}`;
   const pos = position(w.source.fileText, at.start);
   const id = `${w.doc}:${keyPath}@${setting.split(' ')[0]}`;
   if (w.out.some(b => b.id === id && b.start === at.start)) return;
@@ -246,7 +261,7 @@ function push(w: Walker, at: { start: number; end: number }, value: string, path
   w.out.push({
     id, file: w.source.file, line: pos.line, column: pos.column, kind, setting, value,
     editable: editable && !readOnly, ...(reason || readOnly ? { reason: reason ?? readOnly } : {}),
-    start: at.start, end: at.end, doc: w.doc, keyPath,
+    start: at.start, end: at.end, doc: w.doc, keyPath, within: w.source.idPrefix,
   });
 }
 
@@ -277,7 +292,7 @@ export function bindingsOf(gpuSpots: Spot[], bindings: Binding[]): Map<Spot, Bin
   const out = new Map<Spot, Binding[]>(gpuSpots.map(s => [s, []]));
   const docOf = (s: Spot) => `${s.file}#${s.ctx.docIndex}`;
   for (const b of bindings) {
-    const candidates = gpuSpots.filter(s => docOf(s) === b.doc && s.ctx.source.idPrefix === '');
+    const candidates = gpuSpots.filter(s => docOf(s) === b.doc && s.ctx.source.idPrefix === b.within);
     if (candidates.length === 0) continue;
     const bs = segments(b.keyPath);
     const paths = candidates.map(s => segments(s.keyPath));

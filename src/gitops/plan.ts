@@ -240,7 +240,9 @@ export function planEdits(files: RepoFile[], recommendations: Recommendation[], 
   }
 
   // GPU counts change together with every setting bound to them, or not at all.
-  const coupled = coupleGpuChanges(gpuChanges, spots.filter(sp => sp.field.startsWith('gpu.')), locateBindings(files));
+  // Bindings are only looked for in files whose GPU counts change (a second parse of those alone).
+  const gpuFiles = new Set(gpuChanges.map(g => g.spot.file));
+  const coupled = coupleGpuChanges(gpuChanges, spots.filter(sp => sp.field.startsWith('gpu.')), locateBindings(files.filter(f => gpuFiles.has(f.path))));
   const withheld = new Set(coupled.withheld.map(x => x.change));
   for (const { change, reason } of coupled.withheld) (change as PendingGpu).fail(`GPU count withheld: ${reason}`);
   for (const g of gpuChanges) {

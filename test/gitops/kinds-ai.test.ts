@@ -220,6 +220,78 @@ spec:
   replicas: 1
   resources: {cpu: "2", memory: 8Gi}
 `, ['5 replicas=2', '6 cpu.request=1 [router]', '6 memory.request=1Gi [router]', '12 replicas=1', '13 cpu.request=2 [cache-server]', '13 memory.request=8Gi [cache-server]']],
+  ['NVIDIA Dynamo DynamoGraphDeployment: per service replicas, autoscaling, Dynamo resources, extraPodSpec main container', `apiVersion: nvidia.com/v1alpha1
+kind: DynamoGraphDeployment
+metadata: {name: g}
+spec:
+  services:
+    Frontend:
+      replicas: 1
+      resources: {requests: {cpu: "1", memory: 2Gi}}
+    VllmDecodeWorker:
+      replicas: 2
+      autoscaling: {enabled: true, minReplicas: 1, maxReplicas: 4}
+      resources:
+        requests: {gpu: "2"}
+        limits: {gpu: "2"}
+      extraPodSpec:
+        mainContainer:
+          args: ["--tensor-parallel-size", "2"]
+          resources: {requests: {memory: 40Gi}}
+`, ['7 replicas=1', '8 cpu.request=1 [main]', '8 memory.request=2Gi [main]', '10 replicas=2', '11 hpa.minReplicas=1', '11 hpa.maxReplicas=4', '13 gpu.request=2 [main]', '14 gpu.limit=2 [main]', '18 memory.request=40Gi [main]']],
+  ['Seldon Core v1 SeldonDeployment and v2 Server, KEDA ScaledJob', `apiVersion: machinelearning.seldon.io/v1
+kind: SeldonDeployment
+metadata: {name: s}
+spec:
+  predictors:
+    - name: default
+      replicas: 2
+      componentSpecs:
+        - hpaSpec: {minReplicas: 1, maxReplicas: 3}
+          spec:
+            containers: [{name: classifier, resources: {requests: {cpu: 500m}}}]
+---
+apiVersion: mlops.seldon.io/v1alpha1
+kind: Server
+metadata: {name: triton}
+spec:
+  replicas: 1
+  minReplicas: 1
+  maxReplicas: 2
+---
+apiVersion: keda.sh/v1alpha1
+kind: ScaledJob
+metadata: {name: j}
+spec:
+  maxReplicaCount: 5
+  jobTargetRef:
+    template:
+      spec:
+        containers: [{name: w, resources: {limits: {nvidia.com/gpu: 1}}}]
+`, ['7 replicas=2', '9 hpa.minReplicas=1', '9 hpa.maxReplicas=3', '11 cpu.request=500m [classifier]', '17 replicas=1', '18 hpa.minReplicas=1', '19 hpa.maxReplicas=2', '25 hpa.maxReplicas=5', '29 gpu.limit=1 [w]']],
+  ['Other operator CRs: spec and per-component replicas and resources; Cluster API machines are not pods', `apiVersion: kafka.strimzi.io/v1beta2
+kind: Kafka
+metadata: {name: k}
+spec:
+  kafka:
+    replicas: 3
+    resources: {requests: {memory: 8Gi}}
+  zookeeper:
+    replicas: 3
+---
+apiVersion: postgresql.cnpg.io/v1
+kind: Cluster
+metadata: {name: pg}
+spec:
+  instances: 3
+  resources: {requests: {cpu: "2"}}
+---
+apiVersion: cluster.x-k8s.io/v1beta1
+kind: MachineDeployment
+metadata: {name: md}
+spec:
+  replicas: 5
+`, ['6 replicas=3 [kafka]', '7 memory.request=8Gi [kafka]', '9 replicas=3 [zookeeper]', '16 cpu.request=2']],
 ];
 
 for (const [what, text, expected] of CASES) {

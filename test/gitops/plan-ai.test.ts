@@ -6,7 +6,7 @@ import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import path from 'node:path';
 import { repoRoot } from '../helpers/shared.ts';
-import { checkEditScope, planEdits, readRepoFiles } from '../../src/gitops/index.ts';
+import { checkEditScope, locateBindings, planEdits, readRepoFiles } from '../../src/gitops/index.ts';
 import { clusters, rec } from './helpers.ts';
 import { changedLines } from './roundtrip.ts';
 
@@ -125,4 +125,34 @@ test('a MIG move rewrites the resource key where the policy let it through', () 
   assert.equal(edits.length, 1);
   assert.equal(edits[0].newText, values.replaceAll('nvidia.com/gpu', 'nvidia.com/mig-1g.10gb'));
   assert.deepEqual(checkEditScope(file, edits[0].newText, locations), []);
+});
+
+test('values embedded in an Argo CD Application couple their tensor parallelism too', () => {
+  const app = `apiVersion: argoproj.io/v1alpha1
+kind: Application
+metadata: {name: chat}
+spec:
+  destination: {name: c, namespace: llm}
+  source:
+    chart: vllm
+    helm:
+      values: |
+        resources:
+          limits:
+            nvidia.com/gpu: 4
+        args:
+          - --model=m
+          - --tensor-parallel-size=4
+`;
+  const file = { path: 'apps/chat.yaml', text: app };
+  const r = rec('c/llm/Deployment/chat', [{ container: 'chat', gpuLimit: { from: 4, to: 2 } }]);
+  const { edits, unplaced, locations } = planEdits([file], [r], { repository: {}, clusters: clusters('c') });
+  assert.deepEqual(unplaced, []);
+  assert.equal(edits[0].newText, app.replace('nvidia.com/gpu: 4', 'nvidia.com/gpu: 2').replace('size=4', 'size=2'));
+  assert.ok(edits[0].locations.some(id => id.includes('helm.values|args[1]@')), edits[0].locations.join('\n'));
+  // The scope guard's view (src/deliver/scope.ts): bound ids found again allow exactly that change.
+  const bound = locateBindings([file]).filter(b => edits[0].locations.includes(b.id))
+    .map(b => ({ id: b.id.replace(/@[^@]*$/, ''), file: b.file, line: b.line, column: b.column, format: 'bound', field: 'gpu.request' as const, value: b.value, editable: true }));
+  assert.equal(bound.length, 1);
+  assert.deepEqual(checkEditScope(file, edits[0].newText, [...locations, ...bound]), []);
 });

@@ -5,7 +5,7 @@ import { readFile, stat } from 'node:fs/promises';
 import path from 'node:path';
 import type { Command } from 'commander';
 import { EXIT, UserError } from '../../core/errors.ts';
-import { locate, readRepoFiles, type Location, type RepoFile } from '../../gitops/index.ts';
+import { locate, locateBindings, readRepoFiles, type Binding, type Location, type RepoFile } from '../../gitops/index.ts';
 import { formatJson } from '../output.ts';
 
 /** Files of the arguments, with paths relative to the current folder (forward slashes). */
@@ -39,11 +39,17 @@ function workloadText(l: Location): string {
 }
 
 export function formatTable(locations: Location[]): string {
-  const rows = locations.map(l => [`${l.file}:${l.line}`, l.format, workloadText(l), l.container ?? '-', l.field, l.editable ? l.value : `${l.value} (locked: ${l.reason})`]);
+  const rows = locations.map(l => [`${l.file}:${l.line}`, l.format, workloadText(l), l.container ?? '-', l.resource && l.resource !== 'nvidia.com/gpu' ? `${l.field} ${l.resource}` : l.field, l.editable ? l.value : `${l.value} (locked: ${l.reason})`]);
   const head = ['WHERE', 'FORMAT', 'WORKLOAD', 'CONTAINER', 'FIELD', 'VALUE'];
   const widths = head.map((h, i) => Math.max(h.length, ...rows.map(r => i === 5 ? 0 : r[i].length)));
   const line = (r: string[]) => r.map((c, i) => i === r.length - 1 ? c : c.padEnd(widths[i])).join('  ').trimEnd();
   return `${[line(head), ...rows.map(line)].join('\n')}\n${locations.length} location${locations.length === 1 ? '' : 's'}\n`;
+}
+
+/** Settings bound to a GPU count (they change with it; see docs/ENGINE.md). */
+export function formatBindings(bindings: Binding[]): string {
+  if (bindings.length === 0) return '';
+  return `\nBound to a GPU count (changed with it):\n${bindings.map(b => `  ${b.file}:${b.line}  ${b.setting} = ${b.value}${b.editable ? '' : ` (locked: ${b.reason})`}`).join('\n')}\n`;
 }
 
 export function register(program: Command): void {
@@ -64,8 +70,8 @@ Examples:
       const { locations, errors } = locate(files);
       for (const err of errors) process.stderr.write(`error: ${err.message}\n`);
       process.stdout.write(output === 'json'
-        ? formatJson(locations.map(l => ({ id: l.id, file: l.file, line: l.line, format: l.format, workload: l.workload ?? null, container: l.container ?? null, field: l.field, value: l.value, editable: l.editable, ...(l.reason ? { reason: l.reason } : {}) })))
-        : formatTable(locations));
+        ? formatJson(locations.map(l => ({ id: l.id, file: l.file, line: l.line, format: l.format, workload: l.workload ?? null, container: l.container ?? null, field: l.field, ...(l.resource ? { resource: l.resource } : {}), value: l.value, editable: l.editable, ...(l.reason ? { reason: l.reason } : {}) })))
+        : formatTable(locations) + formatBindings(locateBindings(files)));
       if (errors.length > 0) process.exitCode = EXIT.usage;
     });
 }

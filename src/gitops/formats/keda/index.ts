@@ -6,7 +6,7 @@ import type { FieldName } from '../../../core/types.ts';
 import type { Context, Spot } from '../../model.ts';
 import { countSpot } from '../../walk.ts';
 import { getString, type Pair, type PathSegment, type YAMLMap } from '../../yaml.ts';
-import { child, countAt, type Walk, type WorkloadKindFormat } from '../custom-resource.ts';
+import { child, countAt, podSpecAt, type Walk, type WorkloadKindFormat } from '../custom-resource.ts';
 
 export const scaledObject: WorkloadKindFormat = {
   format: 'keda',
@@ -21,6 +21,19 @@ export const scaledObject: WorkloadKindFormat = {
       : spec.ctx;
     countAt(target, spec.node, 'minReplicaCount', ['spec'], 'hpa.minReplicas', w);
     countAt(target, spec.node, 'maxReplicaCount', ['spec'], 'hpa.maxReplicas', w);
+  },
+};
+
+/** KEDA `ScaledJob`: job count bounds, and the job's pod template (`jobTargetRef.template`). */
+export const scaledJob: WorkloadKindFormat = {
+  format: 'keda',
+  matches: (apiVersion, kind) => apiVersion.startsWith('keda.sh/') && kind === 'ScaledJob',
+  extract(ctx: Context, root: YAMLMap, w: Walk) {
+    const spec = child(ctx, root, 'spec', w);
+    if (!spec) return;
+    countAt(spec.ctx, spec.node, 'minReplicaCount', ['spec'], 'hpa.minReplicas', w);
+    countAt(spec.ctx, spec.node, 'maxReplicaCount', ['spec'], 'hpa.maxReplicas', w);
+    podSpecAt(spec.ctx, spec.node, ['jobTargetRef', 'template', 'spec'], ['spec'], w);
   },
 };
 
