@@ -101,15 +101,11 @@ export async function reviewPullRequest(opts: ReviewOptions): Promise<ReviewResu
     // 2. The settings they change: the whole tree on both sides (overlays and Argo CD value files tie files to workloads).
     let changes: ReturnType<typeof changedSettings> = [];
     if (changed.length > 0) {
-      const read = async (commit: string, file: string) => {
-        const bytes = await git.readBytes(commit, file);
-        return bytes === undefined ? undefined : decodeRepoFile(file, bytes);
-      };
-      const headFiles = [];
-      for (const f of (await git.listFiles(headSha)).filter(f => YAML.test(f))) headFiles.push((await read(headSha, f))!);
+      const read = async (commit: string, files: string[]) => [...(await git.readMany(commit, files))].map(([file, bytes]) => decodeRepoFile(file, bytes));
+      const headFiles = await read(headSha, (await git.listFiles(headSha)).filter(f => YAML.test(f)));
       const changedSet = new Set(changed);
-      const baseFiles = headFiles.filter(f => !changedSet.has(f.path));
-      for (const f of changed) { const file = await read(baseSha, f); if (file) baseFiles.push(file); }
+      // Unchanged files are the same on both sides: only the changed ones are read again.
+      const baseFiles = [...headFiles.filter(f => !changedSet.has(f.path)), ...await read(baseSha, changed)];
       const clusters = { clusters: config.clusters };
       changes = changedSettings(locateDetailed(baseFiles, clusters).spots, locateDetailed(headFiles, clusters).spots, changedSet);
     }
