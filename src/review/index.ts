@@ -184,7 +184,12 @@ export function reviewChanges(input: ReviewInput): Review {
     for (const s of settings) s.evidence = evidenceFor(s, s.container, profile, engine);
     const { rec, spec } = asRecommendation(id, profile, settings, engine);
     const price = pickPrice(input.snapshot.prices, profile.ref.cluster, profile.current.nodePool);
-    const cost = priceRecommendation(rec, spec, price);
+    const forced = hpaForcedReplicas(rec, spec);
+    if (forced) {
+      const s = settings.find(x => x.field === (forced.rec.replicas!.to! > forced.rec.replicas!.from! ? 'hpa.minReplicas' : 'hpa.maxReplicas'));
+      if (s) s.evidence += `; the HPA must then run ${forced.rec.replicas!.to} replicas instead of today's ${forced.rec.replicas!.from}`;
+    }
+    const cost = priceRecommendation(forced?.rec ?? rec, forced?.spec ?? spec, price);
     const [governed] = applyPolicies([rec], input.policies, input.policyContext);
     workloads.push({ id, settings, ...(cost ? { cost } : {}), ...(governed.policy ? { policy: governed.policy } : {}) });
   }
@@ -194,6 +199,21 @@ export function reviewChanges(input: ReviewInput): Review {
     ? { monthly: Math.round(workloads.reduce((n, w) => n + (w.cost?.monthly ?? 0), 0) * 100) / 100, currency: currencies[0]!, unpriced: workloads.filter(w => !w.cost).length }
     : undefined;
   return { workloads, unmatched, asOf: input.snapshot.createdAt, ...(total ? { total } : {}) };
+}
+
+/**
+ * An HPA keeps today's replica count (the plan prices HPA workloads at it) unless the new bounds
+ * exclude it: a minimum raised above it, or a maximum lowered below it, moves the count to the
+ * bound. Then the same pricing is asked for that replica change.
+ */
+function hpaForcedReplicas(rec: Recommendation, spec: UsageProfile['current']): { rec: Recommendation; spec: UsageProfile['current'] } | undefined {
+  if (!spec.hpa || spec.replicas === undefined || !rec.hpa) return undefined;
+  const min = rec.hpa.minReplicas?.to ?? spec.hpa.minReplicas;
+  const max = rec.hpa.maxReplicas?.to ?? spec.hpa.maxReplicas;
+  const after = Math.min(Math.max(spec.replicas, min), max);
+  if (after === spec.replicas) return undefined;
+  const { hpa: _hpa, ...withoutHpa } = spec;
+  return { rec: { ...rec, replicas: { from: spec.replicas, to: after } }, spec: withoutHpa };
 }
 
 /**

@@ -133,3 +133,27 @@ test('no comment on a PR that changes no resource setting, nor on rightsizer\'s 
     assert.equal(gh.comments.length, 0);
   });
 });
+
+test('two refs without GitHub: an HPA minimum raised above today\'s replicas is priced as the replicas it forces', async () => {
+  const fx = makeGitFixture();
+  try {
+    git(fx.checkout, ['checkout', '-q', '-b', 'hpa']);
+    const file = path.join(fx.checkout, 'manifests/search/search.yaml');
+    writeFileSync(file, readFileSync(file, 'utf8').replace('minReplicas: 4', 'minReplicas: 8'));
+    git(fx.checkout, ['commit', '-q', '-am', 'search: keep 8 warm']);
+    const r = await reviewPullRequest({ base: 'main', head: 'hpa', demo: true, repoDir: fx.checkout, snapshot: snapshotFile, dryRun: true, env: {}, log: () => {} });
+    assert.equal(r.action, 'would create');
+    const [w] = r.review!.workloads;
+    assert.equal(w.id, 'prod-eks/search/Deployment/search');
+    assert.deepEqual(w.settings.map(s => [s.field, s.from, s.to]), [['hpa.minReplicas', '4', '8']]);
+    const profile = snapshot.profiles.find(p => p.ref.name === 'search')!;
+    assert.equal(profile.current.replicas, 4);
+    const price = pickPrice(snapshot.prices, 'prod-eks', profile.current.nodePool)!;
+    const c = profile.current.containers[0].requests;
+    const perPodHour = c.cpuCores! * price.perVcpuHour + (c.memoryBytes! / 2 ** 30) * price.perGibHour;
+    assert.equal(w.cost!.monthly, Math.round(4 * perPodHour * HOURS_PER_MONTH * 100) / 100);
+    assert.match(w.settings[0].evidence, /ran \d+–\d+ replicas .*this raises the HPA minReplicas to 8.*the HPA must then run 8 replicas instead of today's 4/);
+  } finally {
+    fx.cleanup();
+  }
+});
