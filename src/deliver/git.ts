@@ -211,9 +211,14 @@ export class GitRepo {
     return (await this.run(['merge-base', a, b])).trim();
   }
 
-  /** Every file path in a commit's tree. */
+  /** Every file path in a commit's tree, from the repository's root. */
   async listFiles(commit: string): Promise<string[]> {
-    return (await this.run(['ls-tree', '-r', '-z', '--name-only', commit])).split('\0').filter(Boolean).sort();
+    return (await this.run(['ls-tree', '-r', '-z', '--full-name', '--full-tree', '--name-only', commit])).split('\0').filter(Boolean).sort();
+  }
+
+  /** Where the checkout's folder sits in the repository: `""` at the root, else e.g. `gitops/`. */
+  async prefix(): Promise<string> {
+    return (await this.run(['rev-parse', '--show-prefix'])).trim();
   }
 
   /**

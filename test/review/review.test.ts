@@ -5,7 +5,7 @@
 // resource setting, and rightsizer's own, get none.
 
 import assert from 'node:assert/strict';
-import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { cpSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { after, before, test } from 'node:test';
@@ -18,7 +18,7 @@ import { changedSettings } from '../../src/review/changes.ts';
 import { locateDetailed } from '../../src/gitops/locate.ts';
 import type { Snapshot } from '../../src/snapshot/index.ts';
 import { startFakeGitHub, type FakeGitHub } from '../helpers/fake-github.ts';
-import { git, makeGitFixture, type GitFixture } from '../helpers/git-fixture.ts';
+import { FIXTURE_REPO, git, makeGitFixture, type GitFixture } from '../helpers/git-fixture.ts';
 
 const TOKEN = 'ghp_reviewTestToken0000000000000000000';
 let dir: string;
@@ -155,5 +155,25 @@ test('two refs without GitHub: an HPA minimum raised above today\'s replicas is 
     assert.match(w.settings[0].evidence, /ran \d+–\d+ replicas .*this raises the HPA minReplicas to 8.*the HPA must then run 8 replicas instead of today's 4/);
   } finally {
     fx.cleanup();
+  }
+});
+
+test('a GitOps tree in a subfolder of the repository: paths are taken from the configuration\'s folder', async () => {
+  const source = mkdtempSync(path.join(os.tmpdir(), 'rightsizer-review-monorepo-'));
+  cpSync(FIXTURE_REPO, path.join(source, 'deploy/gitops'), { recursive: true });
+  writeFileSync(path.join(source, 'README.md'), 'monorepo\n');
+  const fx = makeGitFixture(source);
+  try {
+    git(fx.checkout, ['checkout', '-q', '-b', 'more-cpu']);
+    const file = path.join(fx.checkout, 'deploy/gitops/apps/checkout/values.yaml');
+    writeFileSync(file, readFileSync(file, 'utf8').replace('    cpu: 1500m\n', '    cpu: "2"\n'));
+    git(fx.checkout, ['commit', '-q', '-am', 'checkout: 2 cores']);
+    const r = await reviewPullRequest({ base: 'main', head: 'more-cpu', demo: true, repoDir: path.join(fx.checkout, 'deploy/gitops'), snapshot: snapshotFile, dryRun: true, env: {}, log: () => {} });
+    assert.equal(r.action, 'would create');
+    assert.deepEqual(r.review!.workloads.map(w => w.id), ['prod-eks/shop/Deployment/checkout']);
+    assert.equal(r.review!.workloads[0].settings[0].spot.file, 'apps/checkout/values.yaml');
+  } finally {
+    fx.cleanup();
+    rmSync(source, { recursive: true, force: true });
   }
 });

@@ -56,7 +56,7 @@ export async function reviewPullRequest(opts: ReviewOptions): Promise<ReviewResu
   const { GitRepo } = await import('../../deliver/git.ts');
   const { GitHubRepo } = await import('../../deliver/github.ts');
   const { redactor } = await import('../../deliver/redact.ts');
-  const { decodeRepoFile } = await import('../../gitops/repo-files.ts');
+  const { decodeRepoFile, repoPathFilter } = await import('../../gitops/repo-files.ts');
   const { locateDetailed } = await import('../../gitops/locate.ts');
   const { changedSettings, reviewChanges } = await import('../../review/index.ts');
   const { REVIEW_MARKER, renderNoLongerComment, renderReviewComment } = await import('../../review/comment.ts');
@@ -95,15 +95,19 @@ export async function reviewPullRequest(opts: ReviewOptions): Promise<ReviewResu
       baseSha = await git.mergeBase(opts.base!, opts.head!);
       headSha = opts.head!;
     }
-    const changed = (await git.changedPaths(baseSha, headSha)).filter(f => YAML.test(f));
+    // The configuration's folder may be a subfolder of the repository: paths are taken from there, as the plan takes them.
+    const prefix = await git.prefix();
+    const inScope = repoPathFilter(config.repository);
+    const ours = (files: string[]) => files.filter(f => f.startsWith(prefix) && YAML.test(f) && inScope(f.slice(prefix.length)));
+    const changed = ours(await git.changedPaths(baseSha, headSha));
     log(`${changed.length} YAML file${changed.length === 1 ? '' : 's'} changed between ${baseSha.slice(0, 12)} and ${headSha.slice(0, 12)}`);
 
     // 2. The settings they change: the whole tree on both sides (overlays and Argo CD value files tie files to workloads).
     let changes: ReturnType<typeof changedSettings> = [];
     if (changed.length > 0) {
-      const read = async (commit: string, files: string[]) => [...(await git.readMany(commit, files))].map(([file, bytes]) => decodeRepoFile(file, bytes));
-      const headFiles = await read(headSha, (await git.listFiles(headSha)).filter(f => YAML.test(f)));
-      const changedSet = new Set(changed);
+      const read = async (commit: string, files: string[]) => [...(await git.readMany(commit, files))].map(([file, bytes]) => decodeRepoFile(file.slice(prefix.length), bytes));
+      const headFiles = await read(headSha, ours(await git.listFiles(headSha)));
+      const changedSet = new Set(changed.map(f => f.slice(prefix.length)));
       // Unchanged files are the same on both sides: only the changed ones are read again.
       const baseFiles = [...headFiles.filter(f => !changedSet.has(f.path)), ...await read(baseSha, changed)];
       const clusters = { clusters: config.clusters };
