@@ -45,7 +45,7 @@ export function renderReviewComment(review: Review, snapshotLabel: string): stri
   }
   if (review.unmatched.length) {
     lines.push('<details><summary>Settings not reviewed</summary>', '');
-    for (const u of review.unmatched) lines.push(`- ${code(`${u.spot.file}:${u.spot.line}`)} ${inline(`${u.field} ${u.from ?? 'unset'} → ${u.to ?? 'removed'}`)}: ${inline(u.reason)}`);
+    for (const u of review.unmatched) lines.push(`- ${code(`${u.location.file}:${u.location.line}`)} ${inline(`${u.field} ${u.from ?? 'unset'} → ${u.to ?? 'removed'}`)}: ${inline(u.reason)}`);
     lines.push('', '</details>', '');
   }
   const priced = review.workloads.filter(w => w.cost);

@@ -9,6 +9,7 @@ import type { ClusterConfig } from '../config/types.ts';
 import { formatCpu, formatMemory, cpuCores, memoryBytes } from '../core/quantity.ts';
 import { workloadId, type Change, type ContainerRecommendation, type CostDelta, type FieldName, type PolicyVerdict, type Recommendation, type UsageProfile } from '../core/types.ts';
 import { pickPrice, priceRecommendation } from '../cost/savings.ts';
+import { toLocation, type Location } from '../gitops/model.ts';
 import { matchesWorkload } from '../gitops/plan.ts';
 import { applyPolicies, type PolicyContext, type PolicySet } from '../policy/index.ts';
 import type { Snapshot } from '../snapshot/index.ts';
@@ -16,7 +17,12 @@ import type { SettingChange } from './changes.ts';
 
 export { changedSettings, type SettingChange } from './changes.ts';
 
-export interface ReviewedSetting extends SettingChange {
+/** A changed setting as the review reports it: where (the locator's public Location), from → to. */
+export interface ReviewedSetting {
+  field: FieldName;
+  from?: string;
+  to?: string;
+  location: Location;
   /** The container it belongs to (container settings only). */
   container?: string;
   /** "P95 usage 310m, peak 1.2 over 14 days; this raises the request to 4 (12.9× the P95)". */
@@ -34,7 +40,7 @@ export interface ReviewedWorkload {
 export interface Review {
   workloads: ReviewedWorkload[];
   /** Changed settings no workload of the snapshot could be tied to, with why. */
-  unmatched: Array<SettingChange & { reason: string }>;
+  unmatched: Array<Omit<ReviewedSetting, 'evidence'> & { reason: string }>;
   /** End of the usage window of the snapshot used. */
   asOf: string;
   /** Sum of the priced workloads' monthly deltas (single currency), and how many are not priced. */
@@ -90,7 +96,7 @@ function verb(from: number | undefined, to: number | undefined, what: string): s
 }
 
 /** The sentence of usage evidence behind one changed value. */
-function evidenceFor(change: SettingChange, container: string | undefined, profile: UsageProfile, engine: Recommendation): string {
+function evidenceFor(change: Pick<SettingChange, 'field' | 'from' | 'to'>, container: string | undefined, profile: UsageProfile, engine: Recommendation): string {
   const from = amount(change.field, change.from), to = amount(change.field, change.to);
   const target = to === undefined ? '' : ` to ${show(change.field, to)}`;
   if (profile.insufficient) return `not enough usage history to judge (${profile.insufficient.reason})`;
@@ -143,6 +149,10 @@ function runText(profile: UsageProfile): string {
   return `, ran ${Math.min(...peaks)}–${Math.max(...peaks)} replicas (peaks per ${Math.round(profile.replicaHistory!.intervalSeconds / 60)} minutes)`;
 }
 
+function reported(change: SettingChange): Omit<ReviewedSetting, 'evidence'> {
+  return { field: change.field, ...(change.from !== undefined ? { from: change.from } : {}), ...(change.to !== undefined ? { to: change.to } : {}), location: toLocation(change.spot) };
+}
+
 /** The workloads (and container) a changed setting belongs to. */
 function owners(change: SettingChange, profiles: UsageProfile[], clusters: ClusterConfig[]): Array<{ profile: UsageProfile; container?: string }> {
   const out: Array<{ profile: UsageProfile; container?: string }> = [];
@@ -167,14 +177,14 @@ export function reviewChanges(input: ReviewInput): Review {
     const found = owners(change, input.snapshot.profiles, input.clusters);
     if (found.length === 0) {
       const w = change.spot.workload;
-      unmatched.push({ ...change, reason: `no workload of the snapshot matches${w ? ` ${[w.kind, w.namespace, w.name].filter(Boolean).join('/')}` : ''}` });
+      unmatched.push({ ...reported(change), reason: `no workload of the snapshot matches${w ? ` ${[w.kind, w.namespace, w.name].filter(Boolean).join('/')}` : ''}` });
       continue;
     }
     for (const { profile, container } of found) {
       const id = workloadId(profile.ref);
       const entry = byWorkload.get(id) ?? { profile, settings: [] };
       byWorkload.set(id, entry);
-      entry.settings.push({ ...change, ...(container !== undefined ? { container } : {}), evidence: '' });
+      entry.settings.push({ ...reported(change), ...(container !== undefined ? { container } : {}), evidence: '' });
     }
   }
 

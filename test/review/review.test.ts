@@ -171,7 +171,7 @@ test('a GitOps tree in a subfolder of the repository: paths are taken from the c
     const r = await reviewPullRequest({ base: 'main', head: 'more-cpu', demo: true, repoDir: path.join(fx.checkout, 'deploy/gitops'), snapshot: snapshotFile, dryRun: true, env: {}, log: () => {} });
     assert.equal(r.action, 'would create');
     assert.deepEqual(r.review!.workloads.map(w => w.id), ['prod-eks/shop/Deployment/checkout']);
-    assert.equal(r.review!.workloads[0].settings[0].spot.file, 'apps/checkout/values.yaml');
+    assert.equal(r.review!.workloads[0].settings[0].location.file, 'apps/checkout/values.yaml');
   } finally {
     fx.cleanup();
     rmSync(source, { recursive: true, force: true });
