@@ -2,7 +2,9 @@
 // peter-evans/create-pull-request): one deterministic branch per group, one commit regenerated
 // from the current base head on every run, pushed with --force-with-lease; the open PR found by
 // its branch and updated in place; nothing pushed when nothing changed; a PR closed without merge
-// means "not this change" for a while; a branch someone else pushed to is left alone.
+// means "not this change" for a while; a branch someone else pushed to is left alone. One
+// dashboard issue lists it all, is updated in place, and its ticked boxes are read back first
+// ("propose again" lifts a closed-PR ignore; "run again" is reported).
 //
 // Every line logged and every error thrown goes through one Redactor.
 
