@@ -177,3 +177,16 @@ test('a GitOps tree in a subfolder of the repository: paths are taken from the c
     rmSync(source, { recursive: true, force: true });
   }
 });
+
+test('a pull request from a fork is read from refs/pull/N/head, as GitHub keeps it', async () => {
+  await withGitHub(async (fx, gh) => {
+    pushBranch(fx, 'fork-work', 'apps/checkout/values.yaml', t => t.replace('    cpu: 1500m\n', '    cpu: 1800m\n'));
+    const pr = gh.openHumanPull({ head: 'patch-1', base: 'main', title: 'from a fork', author: 'outsider' });
+    // The fork's branch is not in this repository; GitHub keeps the head under refs/pull/N/head.
+    git(fx.bare, ['update-ref', `refs/pull/${pr.number}/head`, fx.branchSha('fork-work')!]);
+    git(fx.bare, ['update-ref', '-d', 'refs/heads/fork-work']);
+    const r = await review(fx, gh, pr.number);
+    assert.equal(r.action, 'created');
+    assert.match(gh.comments[0].body, /cpu\.request \(checkout\) 1500m → 1800m/);
+  });
+});
