@@ -77,8 +77,13 @@ function amount(field: FieldName, text: string | undefined): number | undefined 
   return text.trim() !== '' && Number.isFinite(n) ? n : undefined;
 }
 
+/** As people read it: `4 cores`, `1 core`, `500m`, `3Gi`, `8`. */
 function show(field: FieldName, value: number): string {
-  return field.startsWith('cpu.') ? formatCpu(value) : field.startsWith('memory.') ? formatMemory(value) : String(value);
+  if (field.startsWith('cpu.')) {
+    const text = formatCpu(value);
+    return text.endsWith('m') ? text : `${text} ${text === '1' ? 'core' : 'cores'}`;
+  }
+  return field.startsWith('memory.') ? formatMemory(value) : String(value);
 }
 
 function percentileText(p: number): string {

@@ -96,7 +96,7 @@ test('a person\'s PR raising CPU gets one cost comment, edited in place on the n
     assert.equal(first.review!.workloads[0].cost!.monthly, expected);
     assert.ok(body.includes(`**${formatMoney(expected, price.currency)}/month**`), body);
     // The usage evidence for the value, from the snapshot's profile, and the policy verdict.
-    assert.match(body, /P95 usage \d+m, peak [\d.]+m? over 14 days; this raises the request to 4 \([\d.]+× the P95\); rightsizer would set \d+m?/);
+    assert.match(body, /P95 usage \d+m, peak [\d.]+m? over 14 days; this raises the request to 4 cores \([\d.]+× the P95\); rightsizer would set \d+m?/);
     assert.match(body, /policy: (accepted|clamped|rejected)/);
     assert.equal(first.url, `${gh.url}/example/platform-gitops/pull/${pr.number}#issuecomment-${comments()[0].id}`);
 
