@@ -205,7 +205,9 @@ export async function planFromSnapshot(collected: Snapshot, options: PlanOptions
   const priced = priceRecommendations(governed, snapshot.profiles, snapshot.prices);
 
   const files = await readRepoFiles(repoDir, { include: config.repository.include, exclude: config.repository.exclude });
-  const { edits, unplaced } = planEdits(files, priced, { repository: config.repository, clusters: config.clusters });
+  const live = new Map(snapshot.profiles.map(p => [workloadId(p.ref), p.current]));
+  const { edits, unplaced, drift } = planEdits(files, priced, { repository: config.repository, clusters: config.clusters, live });
+  for (const d of drift) options.log?.(`drift: ${d.workload}${d.container ? ` container ${d.container}` : ''} ${d.field}: ${d.reason}`);
   const failed = snapshot.sources.filter(s => !s.ok).map(s => ({ source: s.source, error: s.error ?? 'failed' }));
   options.log?.(`planned ${edits.length} file edits for ${priced.filter(r => r.status === 'ok').length} workloads`);
 
@@ -218,6 +220,7 @@ export async function planFromSnapshot(collected: Snapshot, options: PlanOptions
     prices: snapshot.prices,
     totals: planTotals(priced, new Set(edits.flatMap(e => e.recommendations)), snapshot),
     ...(failed.length ? { failedSources: failed } : {}),
+    ...(drift.length ? { drift } : {}),
   };
 }
 

@@ -27,6 +27,8 @@ export interface SlackEvent {
   pr: { number: number | 'new'; url: string; title: string };
   /** Protected or frozen workloads in trouble (needsAttention of the whole plan). */
   attention?: Attention[];
+  /** Why this pull request exists, when it is not a plain recommendation (an undo after a regression). */
+  note?: string;
 }
 
 export interface SlackMessage {
@@ -175,6 +177,7 @@ export function slackMessage(event: SlackEvent): SlackMessage {
   const blocks: object[] = [
     { type: 'header', text: { type: 'plain_text', text: header, emoji: false } },
     section(`*${link(pr.url, truncate(pr.title, 500))}*`),
+    ...(event.note ? [section(truncate(esc(event.note), SLACK_LIMITS.sectionText))] : []),
     { type: 'section', fields },
   ];
 
