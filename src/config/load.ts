@@ -7,7 +7,7 @@ import path from 'node:path';
 import { InputError, UserError, EXIT } from '../core/errors.ts';
 import { looksLikeSecret, redact, seedSecrets } from '../deliver/redact.ts';
 import { validateYaml } from './schema-validate.ts';
-import type { ClusterConfig, RightsizerConfig, PullRequestConfig, EngineConfig } from './types.ts';
+import type { ClusterConfig, RightsizerConfig, PullRequestConfig, EngineConfig, VerifyConfig } from './types.ts';
 
 import configSchema from '../../schema/rightsizer.schema.json' with { type: 'json' };
 
@@ -23,6 +23,13 @@ export const DEFAULT_PULL_REQUESTS: PullRequestConfig = {
 };
 
 export const DEFAULT_ENGINE: EngineConfig = { historyDays: 14, cpuPercentile: 0.95, targetUtilisation: 0.7 };
+
+export const DEFAULT_VERIFY: VerifyConfig = {
+  liveAfterMinutes: 120,
+  ledgerDays: 90,
+  revertLabel: 'rightsizer:revert',
+  regression: { windowHours: 24, minAfterMinutes: 30, oomKills: 0, restarts: 2, throttlingIncrease: 0.1, raiseFactor: 1.5 },
+};
 
 export interface LoadOptions {
   /** `${NAME}` placeholders filled in string values (the demo's replay-server URL); others are left alone. */
@@ -64,6 +71,7 @@ export async function parseConfig(file: string, text: string, options: LoadOptio
     pullRequests: { ...DEFAULT_PULL_REQUESTS, ...raw.pullRequests },
     slack: raw.slack,
     engine: { ...DEFAULT_ENGINE, ...raw.engine },
+    verify: { ...DEFAULT_VERIFY, ...raw.verify, regression: { ...DEFAULT_VERIFY.regression, ...raw.verify?.regression } },
     // Without a policies key, the repository's policies/ folder when it has one; else the built-in defaults.
     policies: raw.policies ?? (existsSync(path.join(path.dirname(path.resolve(file)), 'policies')) ? ['policies/'] : []),
   };

@@ -50,8 +50,16 @@ async function readPlan(file: string): Promise<Plan> {
   return plan;
 }
 
+/** The token passed in (the Action's inputs) or GITHUB_TOKEN; else a GitHub App from the inputs or the environment. */
+export async function githubCredentials(opts: { token?: string; appId?: string; appPrivateKey?: string }, env: NodeJS.ProcessEnv): Promise<{ token?: string; app?: { appId: string; privateKey: string } }> {
+  const token = opts.token || env.GITHUB_TOKEN || undefined;
+  if (token) return { token };
+  if (opts.appId && opts.appPrivateKey) return { app: { appId: opts.appId, privateKey: opts.appPrivateKey.replace(/\\n/g, '\n') } };
+  return { app: await appFromEnv(env) };
+}
+
 /** Without a webhookUrlEnv or botTokenEnv, Slack is reached through RIGHTSIZER_SLACK_WEBHOOK_URL when it is set. */
-function slackSettings(slack: SlackConfig | undefined, env: NodeJS.ProcessEnv): SlackConfig | undefined {
+export function slackSettings(slack: SlackConfig | undefined, env: NodeJS.ProcessEnv): SlackConfig | undefined {
   const fallback = env.RIGHTSIZER_SLACK_WEBHOOK_URL ? 'RIGHTSIZER_SLACK_WEBHOOK_URL' : undefined;
   if (slack?.webhookUrlEnv || slack?.botTokenEnv) return slack;
   return fallback ? { ...slack, webhookUrlEnv: fallback } : slack;
@@ -96,10 +104,7 @@ export async function deliverFromPlan(plan: Plan | undefined, opts: DeliverFromP
     // A partial plan would drop the missing clusters' changes from open pull requests.
     throw new UserError(`no pull request was changed: ${failedSourcesError(toDeliver.failedSources)}`, { hint: toDeliver.failedSources.map(f => `${f.source}: ${f.error}`).join('; ') });
   }
-  const token = opts.token || env.GITHUB_TOKEN || undefined;
-  const app = token ? undefined
-    : opts.appId && opts.appPrivateKey ? { appId: opts.appId, privateKey: opts.appPrivateKey.replace(/\\n/g, '\n') }
-    : await appFromEnv(env);
+  const { token, app } = await githubCredentials(opts, env);
   return deliverPullRequests(toDeliver, {
     repoDir,
     githubRepo,
