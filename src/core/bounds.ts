@@ -2,7 +2,9 @@
 // memory, GPUs or replica count may be. Input sanity (src/snapshot/sanity.ts) rejects usage
 // beyond it, the editor refuses to write values beyond it, and the scope guard refuses to push
 // them. Figures: the largest cloud machines have 896 vCPUs and 32 TiB of memory
-// (AWS u7in-32tb, 2024) and 16 GPUs; Kubernetes is tested up to 150,000 pods per cluster.
+// (AWS u7in-32tb, 2024), 16 GPUs or Neuron devices, and 128 NeuronCores (trn2.48xlarge: 16
+// devices of 8 cores, counted as `aws.amazon.com/neuroncore`); Kubernetes is tested up to
+// 150,000 pods per cluster.
 
 import { parseQuantity } from './quantity.ts';
 import type { FieldName } from './types.ts';
@@ -12,8 +14,8 @@ export const BOUNDS = {
   cpuCores: { min: 0.001, max: 1024 },
   /** Bytes of one container. */
   memoryBytes: { min: 2 ** 20, max: 32 * 2 ** 40 },
-  /** GPUs of one container. */
-  gpus: { min: 0, max: 16 },
+  /** Accelerators of one container: GPUs, TPU chips, Neuron devices or NeuronCores (the most numerous). */
+  gpus: { min: 0, max: 128 },
   /** Replicas of one workload (0 only where a policy explicitly allows scale to zero). */
   replicas: { min: 1, max: 10_000 },
   /** HPA utilisation targets, percent of the request. */

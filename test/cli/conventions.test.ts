@@ -185,8 +185,8 @@ test('plan --cluster/--namespace/--workload plan only the matching workloads, an
   const r = run(['plan', '--demo', '--cluster', 'prod-g*', '--namespace', 'ml', '-o', 'json']);
   assert.equal(r.status, 0, r.stderr);
   const plan = JSON.parse(r.stdout) as { recommendations: Array<{ id: string }>; edits: Array<{ path: string }> };
-  assert.deepEqual(plan.recommendations.map(x => x.id), ['prod-gke/ml/Deployment/llm-inference']);
-  assert.deepEqual(plan.edits.map(e => e.path), ['manifests/ml/llm-inference.yaml']);
+  assert.deepEqual(plan.recommendations.map(x => x.id), ['prod-gke/ml/Deployment/llm-inference', 'prod-gke/ml/InferenceService/sentiment']);
+  assert.deepEqual(plan.edits.map(e => e.path), ['manifests/ml/llm-inference.yaml', 'manifests/ml/sentiment.yaml']);
   assert.doesNotMatch(r.stderr, /collecting usage from prod-(eks|aks)/);
   const short = run(['plan', '--demo', '--workload', 'prod-gke/ml/llm-inference', '-o', 'json', '--quiet']);
   assert.equal(short.status, 0, short.stderr);

@@ -180,14 +180,17 @@ test('invalid YAML: a clear error with file:line:column, and the file is never w
   }
 });
 
-test('a template key such as {{ x }} prints no "Keys with collection values" warning', async () => {
+test('a template key such as {{ x }} prints no "Keys with collection values" warning; the file is refused as a template, at file:line', async () => {
   const warnings: string[] = [];
   const onWarning = (w: Error) => { warnings.push(w.message); };
   process.on('warning', onWarning);
   try {
     const file: RepoFile = { path: 'values.yaml', text: 'labels:\n  {{ .Values.key }}: x\nreplicaCount: 2\n' };
-    locate([file]);
-    assert.deepEqual(checkEditScope(file, file.text.replace('replicaCount: 2', 'replicaCount: 3'), locate([file]).locations), []);
+    const { locations, errors } = locate([file]);
+    // Not Kubernetes YAML until the template is filled in: nothing is offered for edit.
+    assert.deepEqual(locations, []);
+    assert.match(errors.map(e => e.message).join('\n'), /values\.yaml:2:3: a mapping key is itself a collection \(\{\{ \.Values\.key \}\}\): a template placeholder\?/);
+    assert.match(checkEditScope(file, file.text.replace('replicaCount: 2', 'replicaCount: 3'), locations).join('\n'), /template placeholder/);
     await new Promise(resolve => setImmediate(resolve));
     assert.deepEqual(warnings, []);
   } finally {

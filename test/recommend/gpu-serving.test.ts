@@ -118,3 +118,15 @@ test('one mostly idle A100 that a MIG slice fits names the resource it would bec
   p.serving = makeServing({ kv: 10, running: 1, waiting: 0 });
   assert.equal(recommendWorkload(p, OPTIONS).containers[0].gpuResource, undefined);
 });
+
+test('an engine without a KV-cache gauge (TGI, Triton) keeps its accelerators and its replicas, and says why', () => {
+  const gpu = makeGpu({ gpusPerPod: 2, util: 10, memoryBytes: 0.9 * L4, totalBytes: L4, model: 'NVIDIA L4' });
+  const p = makeProfile({ days: 7, cpu: () => 1, memory: () => 8 * GIB, gpu, current: vllmCurrent, replicas: 3, pods: 3 });
+  const { kvCache: _unused, ...tgi } = makeServing({ kv: 10, running: 2, waiting: 0, ttft: 0.5 });
+  p.serving = { ...tgi, engine: 'tgi' };
+  const r = recommendWorkload(p, OPTIONS);
+  assert.equal(r.containers[0].gpuLimit, undefined);
+  assert.ok(r.containers[0].evidence.notSmallerBecause!.some(n => /tgi exports no KV-cache usage/.test(n)));
+  assert.equal(r.replicas, undefined);
+  assert.ok(r.evidence.notes.some(n => /Replicas: kept at 3: tgi exports no KV-cache usage/.test(n)), r.evidence.notes.join('\n'));
+});

@@ -65,7 +65,7 @@ for (const [label, which] of [['this Node', () => process.execPath], ['Node 22',
     const fixture = path.join(project, 'node_modules/rightsizer/fixtures/gitops-repo');
     const locate = rightsizer(node, ['locate', fixture, '--output', 'json']);
     assert.equal(locate.status, 0, locate.stderr);
-    const locations = JSON.parse(locate.stdout) as Array<{ id: string }>;
+    const { locations } = JSON.parse(locate.stdout) as { locations: Array<{ id: string }> };
     assert.ok(locations.length > 5, `${locations.length} locations`);
 
     const plan = rightsizer(node, ['plan', '--demo', '--output', 'json', '--quiet']);
