@@ -6,7 +6,8 @@
 import { after, before, test } from 'node:test';
 import assert from 'node:assert/strict';
 import { spawnSync } from 'node:child_process';
-import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { Ajv } from 'ajv';
 import os from 'node:os';
 import path from 'node:path';
 import { repoRoot } from '../helpers/shared.ts';
@@ -90,6 +91,8 @@ test('drift: the live request differs from the file; the plan says so and propos
   assert.equal(json.status, 0, json.stderr);
   const p = JSON.parse(json.stdout) as Plan;
   assert.deepEqual(p.drift?.map(d => [d.workload, d.container, d.field, d.git, d.live, d.source]), [['test/shop/Deployment/web', 'app', 'cpu.request', '1', '800m', 'file']]);
+  const validate = new Ajv({ strict: true, allErrors: true }).compile(JSON.parse(readFileSync(path.join(repoRoot, 'schema/plan.schema.json'), 'utf8')));
+  assert.ok(validate(p), `the plan validates against schema/plan.schema.json: ${JSON.stringify(validate.errors)}`);
   assert.match(p.drift![0].reason, /apps\/web\/deployment\.yaml:\d+ says 1 but the cluster runs 800m/);
 
   // Nothing for app; proxy (live = file) is still cut.
