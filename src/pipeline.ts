@@ -31,6 +31,9 @@ export const DEMO = {
   prometheus: path.join(projectRoot, 'fixtures/demo/prometheus'),
   billing: path.join(projectRoot, 'fixtures/demo/billing'),
   windowEnd: '2026-11-16T00:00:00Z',
+  /** Merged changes of the demo (what `verify` would rebuild from GitHub), and the day the demo's bill runs to (exclusive). */
+  ledger: path.join(projectRoot, 'fixtures/demo/ledger.json'),
+  ledgerUntil: '2026-12-01',
   env: { DEMO_AWS_ACCESS_KEY_ID: 'AKIADEMODEMODEMODEMO', DEMO_AWS_SECRET_ACCESS_KEY: 'demo-secret-not-a-real-key' },
 };
 
@@ -135,6 +138,25 @@ export async function collect(options: CollectOptions = {}): Promise<{ snapshot:
       sources: [...sources, ...billing.sources].map(s => (s.error === undefined ? s : { ...s, error: redact(s.error) })),
     };
     return { snapshot, config, close: async () => {} };
+  } finally {
+    await server?.close();
+  }
+}
+
+/**
+ * Cost rows of a day range from the configured billing sources (the days around merged changes,
+ * for realised savings); the demo replays its recordings.
+ */
+export async function collectCostRows(range: { start: string; end: string }, options: { configPath?: string; demo?: boolean; log?: (line: string) => void }): Promise<{ rows: Snapshot['costs']; sources: SourceStatus[] }> {
+  let server: ReplayServer | undefined;
+  try {
+    if (options.demo) {
+      server = await startReplayServer([billingReplayHandler(DEMO.billing)]);
+      for (const [k, v] of Object.entries(DEMO.env)) process.env[k] ??= v;
+    }
+    const config = await configFor(options, server ? { DEMO_URL: server.url } : {});
+    const billing = await collectBilling(config.billing, config.clusters, range, { log: options.log });
+    return { rows: billing.rows, sources: billing.sources };
   } finally {
     await server?.close();
   }

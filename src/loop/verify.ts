@@ -57,6 +57,8 @@ export interface VerifiedChange {
 }
 
 export interface VerifyResult {
+  /** The ledger as rebuilt from the merged pull requests (`report --ledger FILE` reads it back). */
+  ledger: LedgerEntry[];
   changes: VerifiedChange[];
   /** Undo pull requests opened or updated (or, in a dry run, that would be). */
   reverts: DeliveredPullRequest[];
@@ -89,9 +91,7 @@ async function run(config: RightsizerConfig, options: VerifyOptions, log: (line:
   const prefix = sanitiseBranchPrefix(config.pullRequests.branchPrefix);
 
   // 1. The ledger, from the merged pull requests, with the time each was first seen live.
-  const since = new Date(now.getTime() - settings.ledgerDays * 86_400_000);
-  const merged = await github.mergedBotPulls(prefix, [...config.pullRequests.labels, settings.revertLabel], since);
-  const ledger = buildLedger(merged.map(p => ({ number: p.number, url: p.url, body: p.body, mergedAt: p.mergedAt })));
+  const ledger = await fetchLedger(github, config, now);
   log(`ledger: ${ledger.length} merged ${ledger.length === 1 ? 'change' : 'changes'} in the last ${settings.ledgerDays} days`);
   const comments = new Map<number, string[]>();
   for (const entry of ledger) {
@@ -131,7 +131,7 @@ async function run(config: RightsizerConfig, options: VerifyOptions, log: (line:
 
   // 3. Live or drift.
   const statuses = liveStatus(ledger, live, now, settings.liveAfterMinutes * 60);
-  const result: VerifyResult = { changes: [], reverts: [], slack: [], queries };
+  const result: VerifyResult = { ledger, changes: [], reverts: [], slack: [], queries };
   for (const s of statuses) {
     const entry = s.entry;
     const change: VerifiedChange = {
@@ -199,6 +199,14 @@ async function run(config: RightsizerConfig, options: VerifyOptions, log: (line:
     result.slack.push(...delivered.slack);
   }
   return result;
+}
+
+/** The merged rightsizer pull requests of the last `verify.ledgerDays`, as a ledger. */
+export async function fetchLedger(github: GitHubRepo, config: RightsizerConfig, now: Date): Promise<LedgerEntry[]> {
+  const since = new Date(now.getTime() - config.verify.ledgerDays * 86_400_000);
+  const prefix = sanitiseBranchPrefix(config.pullRequests.branchPrefix);
+  const merged = await github.mergedBotPulls(prefix, [...config.pullRequests.labels, config.verify.revertLabel], since);
+  return buildLedger(merged.map(p => ({ number: p.number, url: p.url, body: p.body, mergedAt: p.mergedAt })));
 }
 
 function dedupe(windows: Array<{ start: number; end: number }>): Array<{ start: number; end: number }> {
