@@ -44,13 +44,16 @@ export function undoRecommendations(entry: LedgerEntry, ledger: LedgerEntry[], r
     const w: LedgerWorkload | undefined = entry.block.workloads.find(x => x.id === id);
     if (!w) continue;
     const windowSeconds = Math.max(0, Math.round((Date.parse(entry.block.window.end) - Date.parse(entry.block.window.start)) / 1000));
+    const again = entry.block.kind === 'revert';
     const containers: ContainerRecommendation[] = [];
     for (const c of w.containers) {
       const mine = regs.filter(r => r.container === c.name);
       if (mine.length === 0) continue;
-      // Memory is raised past the old value when the old value was OOM-killed too; CPU when it was throttled too.
-      const raiseMemory = mine.some(r => r.kind === 'oom' && r.oldAlsoFailed);
-      const raiseCpu = mine.some(r => r.kind === 'throttling' && r.oldAlsoFailed);
+      // Memory is raised past the old value when the old value was OOM-killed too; CPU when it was
+      // throttled too. An undo that regressed again is never undone back to the change it
+      // replaced: the resource that failed is raised further, the rest is left as it is.
+      const raiseMemory = mine.some(r => (r.kind === 'oom' && (r.oldAlsoFailed || again)) || (again && r.kind === 'restarts'));
+      const raiseCpu = mine.some(r => (r.kind === 'throttling' && (r.oldAlsoFailed || again)) || (again && r.kind === 'restarts'));
       const rec: ContainerRecommendation = {
         container: c.name,
         evidence: { windowSeconds, samples: 0, coverage: 1, confidence: 'high', notSmallerBecause: mine.map(r => r.evidence) },
@@ -58,6 +61,7 @@ export function undoRecommendations(entry: LedgerEntry, ledger: LedgerEntry[], r
       for (const [field, pair] of Object.entries(c.values) as Array<[ContainerField, [number | null, number]]>) {
         if (!still.has(`${id}|${c.name}|${field}`)) continue;
         const raise = (field.startsWith('memory.') && raiseMemory) || (field.startsWith('cpu.') && raiseCpu) || pair[0] === null;
+        if (again && !raise) continue;
         const change: Change = { from: pair[1], to: undoValue(field, pair[0], pair[1], raise, t.raiseFactor) };
         if (change.to !== change.from) rec[KEY[field]] = change;
       }
@@ -66,7 +70,7 @@ export function undoRecommendations(entry: LedgerEntry, ledger: LedgerEntry[], r
     const values = w.values as Partial<Record<WorkloadField, [number | null, number]>>;
     const back = (field: WorkloadField): Change | undefined => {
       const p = values[field];
-      if (!p || p[0] === null || !still.has(`${id}||${field}`)) return undefined;
+      if (again || !p || p[0] === null || !still.has(`${id}||${field}`)) return undefined;
       return { from: p[1], to: p[0] };
     };
     const replicas = back('replicas'), min = back('hpa.minReplicas'), max = back('hpa.maxReplicas');

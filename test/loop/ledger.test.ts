@@ -90,6 +90,11 @@ test('undo: restores the old values of the regressed container, or raises memory
   const [raised] = undoRecommendations(e, [e], [{ ...oom, oldAlsoFailed: true }], T);
   assert.deepEqual(raised.containers[0].memoryRequest, { from: 768 * MI, to: 1536 * MI }, 'old value × raiseFactor 1.5');
   assert.deepEqual(raised.containers[0].cpuRequest, { from: 0.5, to: 1 }, 'CPU did not fail: restored');
+  // An undo that regressed again (OOM kills at the restored 1Gi): memory goes up, CPU is left as it is.
+  const undo = entry(3, '2026-11-18T00:00:00Z', block({ 'memory.request': [768 * MI, GI], 'cpu.request': [0.5, 1] }, { kind: 'revert', reverts: 1 }), '2026-11-18T01:00:00Z');
+  const [further] = undoRecommendations(undo, [e, undo], [{ ...oom, oldAlsoFailed: false }], T);
+  assert.deepEqual(further.containers[0].memoryRequest, { from: GI, to: 1536 * MI }, 'never back to the 768Mi that failed first');
+  assert.equal(further.containers[0].cpuRequest, undefined);
   // A later merge changed the CPU again: the undo leaves it alone.
   const later = entry(2, '2026-11-17T00:00:00Z', block({ 'cpu.request': [0.5, 0.4] }));
   const [partial] = undoRecommendations(e, [e, later], [oom], T);
