@@ -7,6 +7,7 @@
 // old → new value, the predicted monthly delta and the evidence window. Pure: the GitHub calls
 // that list merged PRs are in src/deliver/github.ts.
 
+import { deflateRawSync, inflateRawSync } from 'node:zlib';
 import { PLAN_SCHEMA_VERSION, type Plan } from '../core/plan.ts';
 import type { Change, FieldName, Recommendation } from '../core/types.ts';
 
@@ -59,7 +60,9 @@ export interface LedgerEntry {
   liveSince?: string;
 }
 
-const BLOCK = /<!-- rightsizer:ledger (\{[^\n]*?\}) -->/;
+const BLOCK = /<!-- rightsizer:ledger (\{[^\n]*?\}|z:[A-Za-z0-9+/=]+) -->/;
+/** Above this the block is deflated and base64-encoded (`z:…`), so a group of hundreds of workloads still fits a PR body. */
+const PLAIN_LIMIT = 16_000;
 
 const CHANGE_KEYS: Array<[ContainerField, 'cpuRequest' | 'cpuLimit' | 'memoryRequest' | 'memoryLimit' | 'gpuRequest' | 'gpuLimit']> = [
   ['cpu.request', 'cpuRequest'], ['cpu.limit', 'cpuLimit'], ['memory.request', 'memoryRequest'],
@@ -119,7 +122,9 @@ export function ledgerBlock(recs: Recommendation[], plan: Pick<Plan, 'asOf' | 'u
  * strings, where `-\u002d` is the same JSON string.
  */
 export function renderLedgerBlock(block: LedgerBlock): string {
-  return `<!-- rightsizer:ledger ${JSON.stringify(block).replace(/--/g, '-\\u002d')} -->`;
+  const json = JSON.stringify(block);
+  if (json.length > PLAIN_LIMIT) return `<!-- rightsizer:ledger z:${deflateRawSync(Buffer.from(json, 'utf8'), { level: 9 }).toString('base64')} -->`;
+  return `<!-- rightsizer:ledger ${json.replace(/--/g, '-\\u002d')} -->`;
 }
 
 /** The block a PR body carries, or undefined (none, or not one this version reads). */
@@ -127,7 +132,9 @@ export function readLedgerBlock(body: string): LedgerBlock | undefined {
   const m = BLOCK.exec(body.replace(/\r\n/g, '\n'));
   if (!m) return undefined;
   let data: unknown;
-  try { data = JSON.parse(m[1]); } catch { return undefined; }
+  try {
+    data = JSON.parse(m[1].startsWith('z:') ? inflateRawSync(Buffer.from(m[1].slice(2), 'base64')).toString('utf8') : m[1]);
+  } catch { return undefined; }
   const b = data as Partial<LedgerBlock>;
   if (b?.v !== LEDGER_VERSION || (b.kind !== 'change' && b.kind !== 'revert') || !Array.isArray(b.workloads) || !b.window) return undefined;
   const valid = b.workloads.every(w => typeof w?.id === 'string' && Array.isArray(w.containers) && w.containers.every(c => typeof c?.name === 'string' && c.values && typeof c.values === 'object') && w.values && typeof w.values === 'object');

@@ -42,6 +42,15 @@ test('the ledger block survives a PR body (a `--` in a name included) beside the
   assert.deepEqual(buildLedger([{ number: 3, url: 'u', body, mergedAt: undefined }]), [], 'closed without merge: not in the ledger');
 });
 
+test('a ledger of hundreds of workloads is deflated so the PR body still fits GitHub\'s limit', () => {
+  const recs = Array.from({ length: 400 }, (_, i) => recommendation({ cluster: 'prod', namespace: `team-${i % 20}`, name: `service-${i}`, containers: [{ name: 'app', cpu: [1, 0.5], memory: [GI, 768 * MI] }, { name: 'sidecar', cpu: [0.2, 0.1] }], replicas: [4, 3], monthly: -12.5 }));
+  const b = ledgerBlock(recs, { asOf: '2026-11-15T00:00:00Z', unplaced: [] });
+  const line = renderLedgerBlock(b);
+  assert.match(line, /^<!-- rightsizer:ledger z:[A-Za-z0-9+/=]+ -->$/);
+  assert.ok(line.length < 20_000, `${line.length} characters for 400 workloads`);
+  assert.deepEqual(readLedgerBlock(`text\n${line}\n`), b);
+});
+
 test('Git holds the newest merge; live, pending, drift, unknown and superseded', () => {
   const a = entry(1, '2026-11-16T00:00:00Z', block({ 'cpu.request': [1, 0.5], 'memory.request': [GI, 768 * MI] }));
   const b = entry(2, '2026-11-17T00:00:00Z', block({ 'cpu.request': [0.5, 0.25] }));
