@@ -166,6 +166,10 @@ test('the loop: a PR, merged, verified live, OOM-killed after, undone with evide
   const change = run3.changes[0];
   assert.equal(change.liveSince, iso(T2));
   assert.deepEqual(change.regressions.map(r => [r.container, r.kind, r.after, r.before]), [['api', 'oom', 2, 0]]);
+  // Cheap: instant queries only, for the ledger's namespace: owners, what runs, and one per window (before, after).
+  assert.equal(run2.queries, 2);
+  assert.equal(run3.queries, 4);
+  t.diagnostic(`verify: ${run2.queries} Prometheus queries when it finds the change live, ${run3.queries} when it judges it; ${gh.requests.length} GitHub requests over runs 1–3`);
   assert.equal(run3.reverts.length, 1);
   assert.equal(run3.reverts[0].action, 'created');
   const undo = gh.pulls.find(p => p.number === run3.reverts[0].number)!;
