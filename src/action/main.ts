@@ -7,6 +7,7 @@ import path from 'node:path';
 import { InputError, UserError } from '../core/errors.ts';
 import { failedSourcesError, monthlyTotalText, type Plan } from '../core/plan.ts';
 import { plural } from '../core/text.ts';
+import { workloadIdText } from '../core/workload-id.ts';
 import { buildPlan, pullRequestBodies } from '../cli/commands/plan.ts';
 import { recommendationTable } from '../cli/render-plan.ts';
 import { formatMoney } from '../core/money.ts';
@@ -63,7 +64,7 @@ export function jobSummary(plan: Plan, prUrls: string[]): string {
   const rows = plan.recommendations.filter(r => r.status === 'ok').map(r => {
     const c = r.containers.map(x => x.container).join(', ');
     const cost = r.cost ? formatMoney(r.cost.monthly, r.cost.currency) : 'not priced';
-    return `| ${r.ref.cluster}/${r.ref.namespace}/${r.ref.name} | ${c} | ${cost} | ${r.confidence} | ${r.policy?.verdict ?? ''} |`;
+    return `| ${workloadIdText(r.ref)} | ${c} | ${cost} | ${r.confidence} | ${r.policy?.verdict ?? ''} |`;
   });
   return [
     '## rightsizer',

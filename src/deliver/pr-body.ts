@@ -17,6 +17,7 @@ import type { ContainerRecommendation, Evidence, Recommendation, Unplaced } from
 import { VERSION } from '../core/version.ts';
 import { formatMoney } from '../core/money.ts';
 import { plural } from '../core/text.ts';
+import { workloadIdText } from '../core/workload-id.ts';
 import type { PlannedGroup } from './group.ts';
 import { usageCharts } from './mermaid.ts';
 import { SAVINGS_CAVEAT } from '../cost/savings.ts';
@@ -44,8 +45,9 @@ function code(text: string): string {
 }
 
 /** `prod-eks/shop/checkout`: the name shown for a workload everywhere in the body. */
+/** The canonical workload id (src/core/workload-id.ts), as the plan table and `policy explain` show it. */
 export function workloadName(rec: Recommendation): string {
-  return `${rec.ref.cluster}/${rec.ref.namespace}/${rec.ref.name}`;
+  return workloadIdText(rec.ref);
 }
 
 function percent(fraction: number, signed = false): string {
@@ -213,7 +215,7 @@ function workloadEvidence(rec: Recommendation): string {
     lines.push(`- Energy: ${kwh(e.kwhPerMonthBefore)} → ${kwh(e.kwhPerMonthAfter)} kWh/month, ${kwh(e.kgCo2ePerMonthBefore)} → ${kwh(e.kgCo2ePerMonthAfter)} kg CO2e/month (${inline(e.model)})`);
   }
   // Markdown is not reliably rendered inside <summary>: use HTML there.
-  const summary = `<code>${inline(workloadName(rec))}</code> ${rec.ref.kind} · ${rec.cost ? `${monthlyText(rec)}/month` : 'not priced'} · confidence ${rec.confidence}`;
+  const summary = `<code>${inline(workloadName(rec))}</code> · ${rec.cost ? `${monthlyText(rec)}/month` : 'not priced'} · confidence ${rec.confidence}`;
   return `<details>\n<summary>${summary}</summary>\n\n${lines.join('\n')}\n\n</details>`;
 }
 

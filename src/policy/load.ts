@@ -413,8 +413,10 @@ export async function readPolicyFiles(pathsOrDirs: string[], root: string): Prom
       seen.add(file);
       const rel = path.relative(root, file);
       // Notes and evidence name files relative to the repository, never by a path of this machine.
-      const shown = !rel.startsWith('..') && !path.isAbsolute(rel) ? rel
-        : path.basename(path.dirname(file)) === 'policies' && isBuiltIn(file) ? `rightsizer:policies/${path.basename(file)}` : rel;
+      // The built-in files are named as such, also when rightsizer is installed below the root
+      // (only rightsizer's own checkout names them as its policies/ folder).
+      const builtIn = path.basename(path.dirname(file)) === 'policies' && isBuiltIn(file) && rel !== path.join('policies', path.basename(file));
+      const shown = builtIn ? `rightsizer:policies/${path.basename(file)}` : rel;
       out.push({ path: shown.split(path.sep).join('/'), text: await readFile(file, 'utf8') });
     }
   }

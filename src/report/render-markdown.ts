@@ -3,6 +3,7 @@
 import type { Dimension } from '../cost/daily-series.ts';
 import type { Report } from './build.ts';
 import { attentionText } from '../recommend/attention.ts';
+import { workloadIdText } from '../core/workload-id.ts';
 import {
   anomalyDates, anomalySubject, cloudLabel, dimensionLabel, formatMoney, groupAnomalies, KIND_LABEL, percent,
   priceSourceLabel, signedPercent, unitMoney,
@@ -115,7 +116,7 @@ export function renderMarkdown(report: Report, options: MarkdownOptions = {}): s
     const pr = report.savings.inPullRequests;
     if (pr) out.push(`The planned pull requests carry ${formatMoney(pr.monthlySaving, pr.currency)} / month over ${plural(pr.workloads, 'workload')}.`, '');
     out.push(table(['workload', 'saving / month', 'confidence', 'policy'], report.savings.byWorkload.slice(0, 25).map(w => [
-      `${w.cluster}/${w.namespace}/${w.kind}/${w.name}`, formatMoney(w.monthlySaving, w.currency), w.confidence, w.verdict,
+      workloadIdText(w), formatMoney(w.monthlySaving, w.currency), w.confidence, w.verdict,
     ]), ['l', 'r', 'l', 'l']), '');
     if (report.savings.byWorkload.length > 25) out.push(`…and ${report.savings.byWorkload.length - 25} more.`, '');
   }

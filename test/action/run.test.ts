@@ -20,7 +20,7 @@ test('plan mode on the demo writes outputs, a job summary, and the same plan as 
     assert.ok(Number(run.outputs.recommendations) >= 5, JSON.stringify(run.outputs));
     assert.ok(Number(run.outputs['monthly-savings']) > 0, 'the demo saves money');
     assert.match(run.summary, /## rightsizer/);
-    assert.match(run.summary, /prod-gke\/ml\/llm-inference/);
+    assert.match(run.summary, /prod-gke\/ml\/Deployment\/llm-inference/);
     const cli = spawnSync(process.execPath, [path.join(repoRoot, 'src/cli/bin.ts'), 'plan', '--demo', '--output', 'json', '--quiet'], { cwd: repoRoot, encoding: 'utf8', maxBuffer: 64 * 2 ** 20 });
     assert.equal(cli.status, 0, cli.stderr);
     assert.equal(readFileSync(run.outputs['plan-file'], 'utf8'), cli.stdout, 'the Action and the CLI produce the same plan byte for byte');

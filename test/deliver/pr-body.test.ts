@@ -19,13 +19,13 @@ test('the demo-like body has the summary, table, evidence, chart, policy, pricin
   assert.match(body, /^This pull request rightsizes \*\*5 workloads\*\* on AWS, Azure, Google Cloud and saves \*\*\$1,543\.95\/month\*\*\./);
   // Table: narrow, one row per setting, in the quantities the files get.
   assert.match(body, /\| Workload \| Setting \| Change \| Monthly Δ \| Confidence \|/);
-  assert.match(body, /\| `prod-eks\/shop\/checkout` \| `app` CPU request \| 1 → 250m \| −\$182\.40 \| high \|/);
+  assert.match(body, /\| `prod-eks\/shop\/Deployment\/checkout` \| `app` CPU request \| 1 → 250m \| −\$182\.40 \| high \|/);
   assert.match(body, /\|  \| `app` memory limit \| 2Gi → 1Gi \|  \|  \|/);
   assert.match(body, /\|  \| `envoy` CPU request \| 200m → 100m \|/);
   assert.match(body, /\|  \| HPA min replicas \| 4 → 2 \|[\s\S]*\|  \| HPA CPU target \| 60% → 70% \|/);
   assert.match(body, /\|  \| GPU request, limit \| 2 → 1 \|/, 'GPU change');
   // Evidence: one line per number, the container's data once.
-  assert.match(body, /<details>\n<summary><code>prod-eks\/shop\/checkout<\/code> Deployment/);
+  assert.match(body, /<details>\n<summary><code>prod-eks\/shop\/Deployment\/checkout<\/code> · /);
   assert.match(body, /- `app` CPU request 1 → 250m: P95 of CPU usage plus a 15% margin/);
   assert.match(body, /- `app` CPU limit 2 → 1\n/);
   assert.match(body, /- HPA min replicas 4 → 2: HPA scales on CPU/);
@@ -38,7 +38,7 @@ test('the demo-like body has the summary, table, evidence, chart, policy, pricin
   // Policy.
   assert.match(body, /### Policy\n\naccepted: 4 · clamped: 1/);
   assert.match(body, /\*\*Approval needed from:\*\* @example\/payments-oncall/);
-  assert.match(body, /- `prod-aks\/payments\/payments-api`: \*\*clamped\*\*\n {2}- clamped memory\.request to 3Gi/);
+  assert.match(body, /- `prod-aks\/payments\/Deployment\/payments-api`: \*\*clamped\*\*\n {2}- clamped memory\.request to 3Gi/);
   assert.match(body, /rules: `policies\/payments\.yaml#memory-floor`/);
   // Pricing and caveat.
   assert.match(body, /- list-price: Azure retail prices for Standard_D4s_v5 in westeurope \(1 workload\)/);
@@ -93,7 +93,7 @@ test('summarising drops charts, then evidence, then per-container rows, always k
   const perWorkload = renderPullRequestBody(g, p, { maxLength: noDetails.length - 1 });
   assert.doesNotMatch(perWorkload, /`istio-proxy`/);
   assert.match(perWorkload, /\| Workload \| Changes \| Monthly Δ \| Confidence \|/);
-  assert.match(perWorkload, /\| `prod-eks\/team-0\/service-0000` \| 7 settings \| −\$10\.00 \| high \|/);
+  assert.match(perWorkload, /\| `prod-eks\/team-0\/Deployment\/service-0000` \| 7 settings \| −\$10\.00 \| high \|/);
   const tiny = renderPullRequestBody(g, p, { maxLength: 10 });
   for (const body of [noCharts, noDetails, perWorkload, tiny]) {
     assert.match(body, /saves \*\*\$/);

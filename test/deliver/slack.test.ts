@@ -93,7 +93,7 @@ test('the message carries the headline figures, top changes, policy verdicts and
   assert.match(json, /@example\/payments-oncall/);
   assert.match(json, /<https:\/\/github\.com\/example\/platform-gitops\/pull\/42\|rightsizer: rightsize 5 workloads \(−\$1,544\/month\)>/);
   // Largest saving first.
-  assert.match(json, /Top changes\*\\n• `prod-gke\/ml\/llm-inference` CPU request 8 → 4, memory request 32Gi → 24Gi, GPU request, limit 2 → 1 \(−\$1,003\.20\/month\)/);
+  assert.match(json, /Top changes\*\\n• `prod-gke\/ml\/Deployment\/llm-inference` CPU request 8 → 4, memory request 32Gi → 24Gi, GPU request, limit 2 → 1 \(−\$1,003\.20\/month\)/);
   assert.match(message.text, /^rightsizer opened pull request #42 .*https:\/\/github\.com\/example\/platform-gitops\/pull\/42$/);
   assert.deepEqual(slackMessage(demoEvent()), message, 'pure and deterministic');
 });
