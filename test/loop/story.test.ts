@@ -175,7 +175,7 @@ test('the loop: a PR, merged, verified live, OOM-killed after, undone with evide
   const undo = gh.pulls.find(p => p.number === run3.reverts[0].number)!;
   assert.equal(undo.head, 'rightsizer/revert-1/all');
   assert.ok(undo.labels.includes('rightsizer:revert'));
-  assert.match(undo.title, /undo #1 after a regression in test\/shop\/api/);
+  assert.match(undo.title, /undo #1 after a regression in test\/shop\/Deployment\/api$/);
   assert.match(undo.body, /### Undo of #1/);
   assert.match(undo.body, /2 OOM kills in the 3 h since the change went live, 0 in the 24 h before the merge/);
   const undoBlock = readLedgerBlock(undo.body)!;
