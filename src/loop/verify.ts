@@ -12,7 +12,7 @@ import type { RightsizerConfig, SlackConfig } from '../config/types.ts';
 import { UserError, EXIT } from '../core/errors.ts';
 import { PLAN_SCHEMA_VERSION, type DriftFinding, type Plan } from '../core/plan.ts';
 import type { WorkloadSpec } from '../core/types.ts';
-import { readForVerify } from '../collect/prometheus/verify.ts';
+import { readForVerify, type ArgoApp } from '../collect/prometheus/verify.ts';
 import { GitRepo } from '../deliver/git.ts';
 import { GitHubRepo, type GitHubTimings } from '../deliver/github.ts';
 import { sanitiseBranchPrefix } from '../deliver/group.ts';
@@ -52,6 +52,8 @@ export interface VerifiedChange {
   state: LiveState | 'reverted';
   liveSince?: string;
   summary: string;
+  /** Argo CD Applications deploying to its namespaces that are not Synced and Healthy (where argocd_app_info is scraped). */
+  argo: string[];
   drift: DriftFinding[];
   regressions: Regression[];
 }
@@ -109,6 +111,7 @@ async function run(config: RightsizerConfig, options: VerifyOptions, log: (line:
     if (w) windowsOf.set(entry, w);
   }
   const live = new Map<string, WorkloadSpec>();
+  const argo: ArgoApp[] = [];
   const events = new Map<string, Window>(); // `${cluster}|${start}|${end}` → events
   let queries = 0;
   for (const cluster of config.clusters) {
@@ -119,6 +122,7 @@ async function run(config: RightsizerConfig, options: VerifyOptions, log: (line:
     const reading = await readForVerify(cluster, ids, nowSeconds, windows, { fetch: options.fetch });
     queries += reading.queries;
     for (const [id, spec] of reading.live) live.set(id, spec);
+    argo.push(...reading.argo);
     reading.windows.forEach((w, i) => events.set(`${cluster.name}|${windows[i].start}|${windows[i].end}`, { ...w, start: windows[i].start, end: windows[i].end }));
   }
   const windowEvents = (w: { start: number; end: number }, entry: LedgerEntry): Window => {
@@ -134,10 +138,14 @@ async function run(config: RightsizerConfig, options: VerifyOptions, log: (line:
   const result: VerifyResult = { ledger, changes: [], reverts: [], slack: [], queries };
   for (const s of statuses) {
     const entry = s.entry;
+    const namespaces = new Set(entry.block.workloads.map(w => w.id.split('/')[1]));
+    const unsynced = argo.filter(a => namespaces.has(a.namespace) && (a.sync !== 'Synced' || a.health !== 'Healthy'))
+      .map(a => `Argo CD Application ${a.name} (namespace ${a.namespace}): ${a.sync || 'sync unknown'}, ${a.health || 'health unknown'}`).sort();
+    const summary = reverted.has(entry.pr) ? `#${entry.pr} was undone` : s.summary;
     const change: VerifiedChange = {
       pr: entry.pr, url: entry.url, kind: entry.block.kind, mergedAt: entry.mergedAt,
-      state: reverted.has(entry.pr) ? 'reverted' : s.state, summary: reverted.has(entry.pr) ? `#${entry.pr} was undone` : s.summary,
-      ...(entry.liveSince ? { liveSince: entry.liveSince } : {}), drift: s.state === 'drift' ? s.findings : [], regressions: [],
+      state: reverted.has(entry.pr) ? 'reverted' : s.state, summary: unsynced.length && s.state !== 'live' ? `${summary}; ${unsynced.join('; ')}` : summary,
+      ...(entry.liveSince ? { liveSince: entry.liveSince } : {}), argo: unsynced, drift: s.state === 'drift' ? s.findings : [], regressions: [],
     };
     result.changes.push(change);
     log(change.summary);
@@ -152,7 +160,7 @@ async function run(config: RightsizerConfig, options: VerifyOptions, log: (line:
       const digest = createHash('sha256').update(JSON.stringify(s.findings.map(f => [f.workload, f.container, f.field, f.git, f.live]))).digest('hex').slice(0, 16);
       const seen = (comments.get(entry.pr) ?? []).some(b => DRIFT_MARKER.exec(b)?.[1] === digest);
       if (!seen) {
-        const lines = s.findings.map(f => `${f.workload}${f.container ? ` container ${f.container}` : ''} ${f.field}: Git ${f.git}, live ${f.live ?? 'unset'}`);
+        const lines = [...s.findings.map(f => `${f.workload}${f.container ? ` container ${f.container}` : ''} ${f.field}: Git ${f.git}, live ${f.live ?? 'unset'}`), ...change.argo];
         await github.comment(entry.pr, `<!-- rightsizer:drift ${digest} -->\n**Drift**: the cluster does not run what this pull request merged ${settings.liveAfterMinutes} min or more ago. rightsizer proposes nothing for these containers until Git and the cluster agree:\n\n${lines.map(l => `- \`${l}\``).join('\n')}`);
         if (options.slack) {
           const r = await sendSlackMessage(() => slackAlert(`rightsizer: drift after #${entry.pr}`, lines, { url: entry.url, label: `Open #${entry.pr}` }), { key: `${entry.url}#drift`, what: `drift after #${entry.pr}` }, options.slack, { log, ...(options.fetch ? { fetch: options.fetch } : {}) });

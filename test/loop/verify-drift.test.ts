@@ -1,5 +1,6 @@
 // `rightsizer verify` on a merged change the cluster does not run: within liveAfterMinutes it is
-// pending (nothing said); after it, drift: one comment on the merged PR and one Slack alert, and
+// pending (nothing said); after it, drift: one comment on the merged PR and one Slack alert (with
+// the Argo CD Application's sync status, where argocd_app_info is scraped), and
 // not again on the next run while the drift is the same. No undo PR: nothing regressed, the
 // change simply is not running.
 
@@ -49,7 +50,11 @@ before(async () => {
   prometheus = await prometheusWithWorld([{
     cluster: 'test', namespace: 'shop', kind: 'Deployment', name: 'api', replicas: 1,
     pods: [{ name: 'api-6b7c8d9f5-ab12c', start: MERGED - 2 * D, end: MERGED + D, containers: [{ name: 'api', requests: { cpu: 0.5, memory: GI }, cpu: () => 0.1, memory: () => 300 * 2 ** 20 }] }],
-  }], { start: MERGED - 2 * D, end: MERGED + D, scrape: 60, clusterLabel: 'cluster' });
+  }], {
+    start: MERGED - 2 * D, end: MERGED + D, scrape: 60, clusterLabel: 'cluster',
+    // Argo CD (scraped in its own cluster) says why: the Application deploying to shop is out of sync.
+    gauges: [{ metric: 'argocd_app_info', labels: { name: 'shop', namespace: 'argocd', dest_namespace: 'shop', sync_status: 'OutOfSync', health_status: 'Healthy', project: 'default' }, start: MERGED - 2 * D, end: MERGED + D, value: 1 }],
+  });
   writeFileSync(path.join(dir, 'rightsizer.yaml'), `clusters:
   - name: test
     cloud: on-prem
@@ -81,10 +86,12 @@ test('verify: a merged change not running is pending, then drift: one comment an
   assert.deepEqual(late.changes.map(c => c.state), ['drift']);
   assert.deepEqual(late.changes[0].drift.map(d => [d.container, d.field, d.git, d.live]), [['api', 'memory.request', '768Mi', '1Gi']]);
   assert.equal(late.reverts.length, 0, 'drift is not a regression: no undo');
+  assert.deepEqual(late.changes[0].argo, ['Argo CD Application shop (namespace shop): OutOfSync, Healthy']);
+  assert.match(late.changes[0].summary, /Argo CD Application shop \(namespace shop\): OutOfSync/);
   assert.equal(gh.comments.length, 1);
   assert.match(gh.comments[0].body, /\*\*Drift\*\*[^]*api memory\.request: Git 768Mi, live 1Gi/);
   assert.equal(slack.messages.length, 1);
-  assert.match(slack.messages[0].text, /rightsizer: drift after #4: test\/shop\/Deployment\/api container api memory\.request: Git 768Mi, live 1Gi/);
+  assert.match(slack.messages[0].text, /rightsizer: drift after #4: test\/shop\/Deployment\/api container api memory\.request: Git 768Mi, live 1Gi; Argo CD Application shop/);
 
   const again = await verify(MERGED + 4 * H);
   assert.deepEqual(again.changes.map(c => c.state), ['drift']);

@@ -58,6 +58,7 @@ export function verifyText(result: VerifyResult): string {
   if (result.changes.length === 0) out.push('No merged rightsizer change in the ledger window.');
   for (const c of result.changes) {
     out.push(`#${c.pr} ${c.kind === 'revert' ? 'undo ' : ''}${c.state.toUpperCase()}: ${c.summary}`);
+    for (const a of c.argo) out.push(`    ${a}`);
     for (const d of c.drift) out.push(`    drift: ${d.workload}${d.container ? ` ${d.container}` : ''} ${d.field}: Git ${d.git}, live ${d.live ?? 'unset'}`);
     for (const r of c.regressions) out.push(`    regression: ${r.evidence}`);
   }

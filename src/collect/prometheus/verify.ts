@@ -32,15 +32,29 @@ export interface WindowEvents {
   byContainer: Map<string, ContainerEvents>;
 }
 
+/** An Argo CD Application deploying to one of the ledger's namespaces (argocd_app_info, where scraped). */
+export interface ArgoApp {
+  name: string;
+  namespace: string;
+  sync: string;
+  health: string;
+}
+
 export interface VerifyReading {
   /** What runs now, by workload id; a setting on which the running pods disagree (a rollout under way) is left out. */
   live: Map<string, WorkloadSpec>;
+  argo: ArgoApp[];
   windows: WindowEvents[];
   queries: number;
 }
 
+/** A PromQL regex literal matching exactly these namespaces. */
+function namespacesRegex(namespaces: string[]): string {
+  return promString(namespaces.map(n => n.replace(/[.*+?^${}()|[\]\\]/g, '\\$&')).join('|'));
+}
+
 function nsMatcher(x: QueryContext, namespaces: string[]): string {
-  return `${x.ns}=~${promString(namespaces.map(n => n.replace(/[.*+?^${}()|[\]\\]/g, '\\$&')).join('|'))}`;
+  return `${x.ns}=~${namespacesRegex(namespaces)}`;
 }
 
 /** Owners of the pods, ReplicaSets and Jobs seen in the last `seconds`. */
@@ -65,6 +79,8 @@ export function verifySpecQuery(x: QueryContext, namespaces: string[]): string {
     tag(`max by (${hpa}) (last_over_time(${sel(x, 'kube_horizontalpodautoscaler_spec_min_replicas', ns)}[${w}]))`, 'hpamin'),
     tag(`max by (${hpa}) (last_over_time(${sel(x, 'kube_horizontalpodautoscaler_spec_max_replicas', ns)}[${w}]))`, 'hpamax'),
     tag(`group by (${hpa}, scaletargetref_kind, scaletargetref_name) (last_over_time(${sel(x, 'kube_horizontalpodautoscaler_info', ns)}[${w}]))`, 'hpainfo'),
+    // Argo CD often runs in another cluster: its Applications are matched by destination namespace only.
+    tag(`group by (name, dest_namespace, sync_status, health_status) (last_over_time(argocd_app_info{dest_namespace=~${namespacesRegex(namespaces)}}[${w}]))`, 'argo'),
   ].join('\nor ');
 }
 
@@ -102,7 +118,7 @@ export async function readForVerify(
   const client = new PrometheusClient(cluster.prometheus, cluster.name, { fetch: options.fetch, ...options.client });
   const wanted = new Set(workloadIds);
   const namespaces = [...new Set(workloadIds.map(id => id.split('/')[1]))].sort();
-  const reading: VerifyReading = { live: new Map(), windows: [], queries: 0 };
+  const reading: VerifyReading = { live: new Map(), argo: [], windows: [], queries: 0 };
   if (namespaces.length === 0) return reading;
   const last = (values: Float64Array) => { for (let i = values.length - 1; i >= 0; i--) if (Number.isFinite(values[i])) return values[i]; return undefined; };
 
@@ -131,7 +147,8 @@ export async function readForVerify(
   const req: Values = new Map(), lim: Values = new Map();
   const replicas = new Map<string, number>();
   const hpaMin = new Map<string, number>(), hpaMax = new Map<string, number>(), hpaRef = new Map<string, { kind: string; name: string }>();
-  const specSink: SeriesSink = (labels, _t, values) => {
+  const argoSeen = new Map<string, number>(); // app → time of the series kept
+  const specSink: SeriesSink = (labels, times, values) => {
     const v = last(values);
     if (v === undefined) return;
     const ns = labels[x.ns] ?? '';
@@ -152,6 +169,15 @@ export async function readForVerify(
       case 'hpamin': hpaMin.set(`${ns}/${labels.horizontalpodautoscaler}`, v); return;
       case 'hpamax': hpaMax.set(`${ns}/${labels.horizontalpodautoscaler}`, v); return;
       case 'hpainfo': hpaRef.set(`${ns}/${labels.horizontalpodautoscaler}`, { kind: labels.scaletargetref_kind ?? '', name: labels.scaletargetref_name ?? '' }); return;
+      case 'argo': {
+        // A status that changed within the lookback leaves two series: the newest one says what is true now.
+        const app = `${labels.dest_namespace}/${labels.name}`, t = times[times.length - 1] ?? 0;
+        if ((argoSeen.get(app) ?? -Infinity) >= t) return;
+        argoSeen.set(app, t);
+        reading.argo = reading.argo.filter(a => `${a.namespace}/${a.name}` !== app);
+        reading.argo.push({ name: labels.name ?? '', namespace: labels.dest_namespace ?? '', sync: labels.sync_status ?? '', health: labels.health_status ?? '' });
+        return;
+      }
     }
   };
   await client.query('instant', { query: verifySpecQuery(x, namespaces), time: now }, 'requests, limits, replicas and HPAs running now', specSink);
