@@ -7,7 +7,7 @@
 
 import { createHash } from 'node:crypto';
 import path from 'node:path';
-import { loadConfig } from '../config/load.ts';
+import { checkCollectSettings, loadConfig } from '../config/load.ts';
 import type { RightsizerConfig, SlackConfig } from '../config/types.ts';
 import { UserError, EXIT } from '../core/errors.ts';
 import { PLAN_SCHEMA_VERSION, type DriftFinding, type Plan } from '../core/plan.ts';
@@ -112,9 +112,12 @@ async function run(config: RightsizerConfig, options: VerifyOptions, log: (line:
   }
   const live = new Map<string, WorkloadSpec>();
   const argo: ArgoApp[] = [];
+  const clusters = config.clusters.filter(c => ledger.some(e => e.block.workloads.some(w => w.id.startsWith(`${c.name}/`))));
+  // `${VAR}` in Prometheus URLs and the variables auth names: checked (and filled in) as for collect.
+  checkCollectSettings(config, clusters);
   const events = new Map<string, Window>(); // `${cluster}|${start}|${end}` → events
   let queries = 0;
-  for (const cluster of config.clusters) {
+  for (const cluster of clusters) {
     const ids = [...new Set(ledger.flatMap(e => e.block.workloads.map(w => w.id)))].filter(id => id.startsWith(`${cluster.name}/`));
     if (ids.length === 0) continue;
     const windows = dedupe([...windowsOf.values()].flatMap(w => [w.before, w.after]));
