@@ -30,6 +30,13 @@ export const OPERATIONS: Array<[string, string]> = [
   ['post', '/repos/{owner}/{repo}/issues/{issue_number}/assignees'],
   ['get', '/repos/{owner}/{repo}/issues/{issue_number}/comments'],
   ['post', '/repos/{owner}/{repo}/issues/{issue_number}/comments'],
+  // The dashboard issue (found by label, else by title through search) and the review comment.
+  ['get', '/repos/{owner}/{repo}/issues'],
+  ['post', '/repos/{owner}/{repo}/issues'],
+  ['patch', '/repos/{owner}/{repo}/issues/{issue_number}'],
+  ['patch', '/repos/{owner}/{repo}/issues/comments/{comment_id}'],
+  ['get', '/search/issues'],
+  ['get', '/repos/{owner}/{repo}/pulls/{pull_number}'],
   ['post', '/repos/{owner}/{repo}/git/blobs'],
   ['post', '/repos/{owner}/{repo}/git/trees'],
   ['post', '/repos/{owner}/{repo}/git/commits'],

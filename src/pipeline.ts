@@ -15,7 +15,7 @@ import { prometheusReplayHandler } from './demo/prometheus-replay.ts';
 import { billingReplayHandler } from './demo/billing-replay.ts';
 import { startReplayServer, type ReplayServer } from './demo/replay-server.ts';
 import { planEdits, readRepoFiles } from './gitops/index.ts';
-import { applyPolicies, defaultPolicyFiles, loadPolicies, readPolicyFiles } from './policy/index.ts';
+import { applyPolicies, defaultPolicyFiles, loadPolicies, readPolicyFiles, type PolicyContext, type PolicySet } from './policy/index.ts';
 import { recommendWorkload } from './recommend/index.ts';
 import { SNAPSHOT_SCHEMA_VERSION, sortPrices, type Snapshot, type SourceStatus } from './snapshot/index.ts';
 import { saneProfiles } from './snapshot/sanity.ts';
@@ -193,37 +193,10 @@ export async function planFromSnapshot(collected: Snapshot, options: PlanOptions
   for (const w of sanity.warnings) options.log?.(`warning: ${w}`);
   const snapshot: Snapshot = { ...collected, profiles: sanity.profiles };
   const repoDir = options.repoDir ?? (options.demo ? DEMO.repo : path.dirname(config.file));
-  const clusterByName = new Map(config.clusters.map(c => [c.name, c]));
+  const recommendations = snapshot.profiles.map(profile => recommendFor(profile, config));
 
-  const recommendations = snapshot.profiles.map(profile => recommendWorkload(profile, {
-    historyDays: config.engine.historyDays,
-    cpuPercentile: config.engine.cpuPercentile,
-    targetUtilisation: config.engine.targetUtilisation,
-    wattsPerCore: config.engine.wattsPerCore,
-    carbonIntensity: clusterByName.get(profile.ref.cluster)?.carbonIntensity,
-  }));
-
-  const profileById = new Map(snapshot.profiles.map(p => [workloadId(p.ref), p]));
-  const priceFor = (rec: Recommendation) => {
-    const profile = profileById.get(rec.id);
-    const price = snapshot.prices.find(p => p.cluster === rec.ref.cluster && (!p.nodePool || p.nodePool === profile?.current.nodePool))
-      ?? snapshot.prices.find(p => p.cluster === rec.ref.cluster);
-    return profile ? priceRecommendation(rec, profile.current, price) : undefined;
-  };
-
-  // The repository's own policies; rightsizer's cautious defaults when it has none.
-  let policyFiles = await readPolicyFiles(config.policies, repoDir);
-  if (policyFiles.length === 0) policyFiles = await readPolicyFiles(defaultPolicyFiles(), repoDir);
-  const { policies, errors } = loadPolicies(policyFiles);
-  if (errors.length > 0) throw errors[0];
-  const workloads = Object.fromEntries(snapshot.profiles.map(p => [workloadId(p.ref), {
-    labels: p.current.labels,
-    historySeconds: historySeconds(p, snapshot),
-    annotations: p.current.annotations,
-    replicas: p.current.replicas,
-    containers: p.current.containers,
-  }]));
-  const governed = applyPolicies(recommendations, policies, { now: new Date(snapshot.createdAt), workloads, price: priceFor });
+  const policies = await repositoryPolicies(config, repoDir);
+  const governed = applyPolicies(recommendations, policies, policyContext(snapshot));
   const priced = priceRecommendations(governed, snapshot.profiles, snapshot.prices);
 
   const files = await readRepoFiles(repoDir, { include: config.repository.include, exclude: config.repository.exclude });
@@ -244,6 +217,45 @@ export async function planFromSnapshot(collected: Snapshot, options: PlanOptions
     ...(failed.length ? { failedSources: failed } : {}),
     ...(drift.length ? { drift } : {}),
   };
+}
+
+/** The engine's recommendation for one workload, with the configuration's engine settings. */
+export function recommendFor(profile: UsageProfile, config: RightsizerConfig): Recommendation {
+  return recommendWorkload(profile, {
+    historyDays: config.engine.historyDays,
+    cpuPercentile: config.engine.cpuPercentile,
+    targetUtilisation: config.engine.targetUtilisation,
+    wattsPerCore: config.engine.wattsPerCore,
+    carbonIntensity: config.clusters.find(c => c.name === profile.ref.cluster)?.carbonIntensity,
+  });
+}
+
+/** The repository's policies; rightsizer's cautious defaults when it has none. */
+export async function repositoryPolicies(config: RightsizerConfig, repoDir: string): Promise<PolicySet> {
+  let policyFiles = await readPolicyFiles(config.policies, repoDir);
+  if (policyFiles.length === 0) policyFiles = await readPolicyFiles(defaultPolicyFiles(), repoDir);
+  const { policies, errors } = loadPolicies(policyFiles);
+  if (errors.length > 0) throw errors[0];
+  return policies;
+}
+
+/** What the policy stage is told about a snapshot's workloads: labels, history, today's settings, and how to price a change. */
+export function policyContext(snapshot: Snapshot): PolicyContext {
+  const profileById = new Map(snapshot.profiles.map(p => [workloadId(p.ref), p]));
+  const price = (rec: Recommendation) => {
+    const profile = profileById.get(rec.id);
+    const unit = snapshot.prices.find(p => p.cluster === rec.ref.cluster && (!p.nodePool || p.nodePool === profile?.current.nodePool))
+      ?? snapshot.prices.find(p => p.cluster === rec.ref.cluster);
+    return profile ? priceRecommendation(rec, profile.current, unit) : undefined;
+  };
+  const workloads = Object.fromEntries(snapshot.profiles.map(p => [workloadId(p.ref), {
+    labels: p.current.labels,
+    historySeconds: historySeconds(p, snapshot),
+    annotations: p.current.annotations,
+    replicas: p.current.replicas,
+    containers: p.current.containers,
+  }]));
+  return { now: new Date(snapshot.createdAt), workloads, price };
 }
 
 /**

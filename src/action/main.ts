@@ -1,7 +1,7 @@
 // The GitHub Action: reads `INPUT_*` like the runner sets them, builds the same options the
 // CLI builds and calls the same pipeline, then writes outputs, a job summary and annotations.
 
-import { appendFileSync, globSync, writeFileSync } from 'node:fs';
+import { appendFileSync, globSync, readFileSync, writeFileSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { InputError, UserError } from '../core/errors.ts';
@@ -88,7 +88,7 @@ export function jobSummary(plan: Plan, prUrls: string[]): string {
   ].join('\n');
 }
 
-const MODES = ['plan', 'pr', 'report', 'collect', 'merge', 'verify'];
+const MODES = ['plan', 'pr', 'review', 'report', 'collect', 'merge', 'verify'];
 
 /** Input `snapshots`: files or glob patterns, one per line or space-separated, relative to the workspace. */
 export function snapshotFiles(input: string, workspace: string): string[] {
@@ -101,6 +101,35 @@ export function snapshotFiles(input: string, workspace: string): string[] {
     files.push(...found.filter(f => !files.includes(f)));
   }
   return files;
+}
+
+/** The GitHub repository and credentials the inputs (or the runner) give. */
+function githubInputs(env: Env) {
+  return {
+    githubRepo: getInput('github-repo', env) || env.GITHUB_REPOSITORY,
+    githubApiUrl: getInput('github-api-url', env) || env.GITHUB_API_URL,
+    token: getInput('github-token', env) || undefined,
+    appId: getInput('app-id', env) || undefined,
+    appPrivateKey: getInput('app-private-key', env) || undefined,
+    env: { ...process.env, ...env },
+  };
+}
+
+/** The pull request a `review` run is about: input pr-number, else the pull_request event's. */
+export function pullRequestNumber(env: Env): number {
+  const input = getInput('pr-number', env);
+  if (input) {
+    const n = Number(input);
+    if (!Number.isInteger(n) || n < 1) throw new UserError(`input pr-number must be a pull request number (got "${input}")`);
+    return n;
+  }
+  const event = env.GITHUB_EVENT_PATH;
+  let number: unknown;
+  try { number = event ? (JSON.parse(readFileSync(event, 'utf8')) as { pull_request?: { number?: unknown } }).pull_request?.number : undefined; } catch { number = undefined; }
+  if (typeof number !== 'number') {
+    throw new UserError(`mode review needs a pull request: run it on pull_request events (this is ${env.GITHUB_EVENT_NAME ?? 'no event'}) or set input pr-number`);
+  }
+  return number;
 }
 
 export async function run(env: Env = process.env): Promise<number> {
@@ -138,6 +167,18 @@ export async function run(env: Env = process.env): Promise<number> {
       writeFileSync(out, `${JSON.stringify(merged)}\n`);
       log(`merged ${files.length} snapshots into ${out}: ${merged.profiles.length} workloads`);
       setOutput('snapshot-file', out, env);
+      return 0;
+    }
+    if (mode === 'review') {
+      const { reviewPullRequest } = await import('../cli/commands/review.ts');
+      const result = await reviewPullRequest({
+        pr: pullRequestNumber(env), demo, config: opts.config, repoDir: repoDir ?? workspace, snapshot: opts.snapshot, dryRun,
+        ...githubInputs(env),
+        log,
+      });
+      log(`review: ${result.action}${result.url ? ` ${result.url}` : ''}${result.reason ? ` (${result.reason})` : ''}`);
+      setOutput('review-comment-url', result.url ?? '', env);
+      if (result.body && env.GITHUB_STEP_SUMMARY) appendFileSync(env.GITHUB_STEP_SUMMARY, redact(result.body));
       return 0;
     }
     if (mode === 'report') {
@@ -192,12 +233,7 @@ export async function run(env: Env = process.env): Promise<number> {
       if (slackWebhookUrl) process.env.RIGHTSIZER_SLACK_WEBHOOK_URL = slackWebhookUrl;
       const result = await deliverFromPlan(plan, {
         demo, config: opts.config, repoDir: repoDir ?? workspace,
-        githubRepo: getInput('github-repo', env) || env.GITHUB_REPOSITORY,
-        githubApiUrl: getInput('github-api-url', env) || env.GITHUB_API_URL,
-        token: getInput('github-token', env) || undefined,
-        appId: getInput('app-id', env) || undefined,
-        appPrivateKey: getInput('app-private-key', env) || undefined,
-        env: { ...process.env, ...env },
+        ...githubInputs(env),
         log,
       });
       const opened = result.pullRequests.filter((p: DeliveredPullRequest) => p.url);
@@ -206,6 +242,9 @@ export async function run(env: Env = process.env): Promise<number> {
         setOutput('pr-url', opened[0].url!, env);
         setOutput('pr-number', String(opened[0].number ?? ''), env);
       }
+      if (result.dashboard?.url) setOutput('dashboard-url', result.dashboard.url, env);
+      setOutput('run-again', String(result.runAgain === true), env);
+      if (result.dashboard?.error) process.stdout.write(`::warning title=rightsizer dashboard::${escapeData(result.dashboard.error)}\n`);
     } else {
       for (const b of await pullRequestBodies(plan, opts)) log(`would open ${b.branch}: ${b.title}`);
     }

@@ -7,7 +7,7 @@ import path from 'node:path';
 import { InputError, UserError, EXIT } from '../core/errors.ts';
 import { looksLikeSecret, redact, seedSecrets } from '../deliver/redact.ts';
 import { validateYaml } from './schema-validate.ts';
-import type { ClusterConfig, RightsizerConfig, PullRequestConfig, EngineConfig, VerifyConfig } from './types.ts';
+import type { ClusterConfig, RightsizerConfig, PullRequestConfig, EngineConfig, DashboardConfig, VerifyConfig } from './types.ts';
 
 import configSchema from '../../schema/rightsizer.schema.json' with { type: 'json' };
 
@@ -21,6 +21,8 @@ export const DEFAULT_PULL_REQUESTS: PullRequestConfig = {
   maxPullRequestsPerRun: 5,
   closedCooldownDays: 30,
 };
+
+export const DEFAULT_DASHBOARD: DashboardConfig = { enabled: true, title: 'rightsizer dashboard', label: 'rightsizer-dashboard' };
 
 export const DEFAULT_ENGINE: EngineConfig = { historyDays: 14, cpuPercentile: 0.95, targetUtilisation: 0.7 };
 
@@ -69,6 +71,7 @@ export async function parseConfig(file: string, text: string, options: LoadOptio
     billing: raw.billing ?? {},
     repository: { baseBranch: 'main', ...raw.repository },
     pullRequests: { ...DEFAULT_PULL_REQUESTS, ...raw.pullRequests },
+    dashboard: { ...DEFAULT_DASHBOARD, ...raw.dashboard },
     slack: raw.slack,
     engine: { ...DEFAULT_ENGINE, ...raw.engine },
     verify: { ...DEFAULT_VERIFY, ...raw.verify, regression: { ...DEFAULT_VERIFY.regression, ...raw.verify?.regression } },

@@ -130,6 +130,15 @@ export interface PullRequestConfig {
   signCommits?: boolean;
 }
 
+/** The dashboard issue the bot keeps up to date (see docs/DELIVERY.md). */
+export interface DashboardConfig {
+  /** Default true. */
+  enabled: boolean;
+  title: string;
+  /** The label the bot finds its issue by (default rightsizer-dashboard). */
+  label: string;
+}
+
 export interface SlackConfig {
   webhookUrlEnv?: string;
   botTokenEnv?: string;
@@ -171,6 +180,7 @@ export interface RightsizerConfig {
   billing: BillingConfig;
   repository: RepositoryConfig;
   pullRequests: PullRequestConfig;
+  dashboard: DashboardConfig;
   slack?: SlackConfig;
   engine: EngineConfig;
   verify: VerifyConfig;

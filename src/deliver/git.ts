@@ -7,6 +7,7 @@
 // (GIT_CONFIG_COUNT/KEY/VALUE → http.extraHeader), so it is never in argv, a remote URL or
 // .git/config. Every message that leaves this module goes through the Redactor.
 
+import { spawn } from 'node:child_process';
 import { mkdtemp, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
@@ -190,6 +191,66 @@ export class GitRepo {
     } catch (err) {
       throw this.redactor.error(err, `git cat-file failed in ${this.dir}: `);
     }
+  }
+
+  /**
+   * Fetches a pull request's head: GitHub keeps it at refs/pull/N/head (also for a fork's pull
+   * request); without that ref, the head branch. Returns its sha, or undefined.
+   */
+  async fetchPullHead(number: number, branch: string): Promise<string | undefined> {
+    const ref = `refs/pull/${number}/head`;
+    const out = await this.run(['ls-remote', this.remote, ref], this.authEnv());
+    const sha = out.split('\n').find(l => l.endsWith(`\t${ref}`))?.split('\t')[0];
+    if (!sha) return this.fetchBranch(branch);
+    await this.run(['fetch', '--no-tags', '--quiet', this.remote, `+${ref}:refs/remotes/${this.remote}/pull/${number}`], this.authEnv());
+    return sha;
+  }
+
+  /** The best common ancestor of two commits (where a pull request's own changes start). */
+  async mergeBase(a: string, b: string): Promise<string> {
+    return (await this.run(['merge-base', a, b])).trim();
+  }
+
+  /** Every file path in a commit's tree, from the repository's root. */
+  async listFiles(commit: string): Promise<string[]> {
+    return (await this.run(['ls-tree', '-r', '-z', '--full-name', '--full-tree', '--name-only', commit])).split('\0').filter(Boolean).sort();
+  }
+
+  /** Where the checkout's folder sits in the repository: `""` at the root, else e.g. `gitops/`. */
+  async prefix(): Promise<string> {
+    return (await this.run(['rev-parse', '--show-prefix'])).trim();
+  }
+
+  /**
+   * Many files of one commit through one `git cat-file --batch` (a whole-repository read is one
+   * process, not two per file). Files the commit does not have are absent from the map.
+   */
+  async readMany(commit: string, files: string[]): Promise<Map<string, Buffer>> {
+    const wanted = files.filter(f => !/[\n\r]/.test(f));
+    const out = await new Promise<Buffer>((resolve, reject) => {
+      const child = spawn('git', ['cat-file', '--batch'], { cwd: this.dir, env: this.baseEnv, stdio: ['pipe', 'pipe', 'pipe'] });
+      const chunks: Buffer[] = [];
+      let err = '';
+      child.stdout.on('data', c => chunks.push(c));
+      child.stderr.on('data', c => { err += c; });
+      child.on('error', reject);
+      child.on('close', code => (code === 0 ? resolve(Buffer.concat(chunks)) : reject(this.redactor.error(new Error(`git cat-file failed in ${this.dir}: ${err.trim()}`)))));
+      child.stdin.end(wanted.map(f => `${commit}:${f}\n`).join(''));
+    });
+    const result = new Map<string, Buffer>();
+    let at = 0;
+    for (const file of wanted) {
+      const eol = out.indexOf(0x0a, at);
+      if (eol < 0) break;
+      const header = out.subarray(at, eol).toString('utf8');
+      at = eol + 1;
+      const m = /^[0-9a-f]+ (\w+) (\d+)$/.exec(header);
+      if (!m) continue; // "<object> missing" (or ambiguous): the commit has no such file
+      const size = Number(m[2]);
+      if (m[1] === 'blob') result.set(file, out.subarray(at, at + size));
+      at += size + 1;
+    }
+    return result;
   }
 
   /** Paths that differ between two commits or trees. */

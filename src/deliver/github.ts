@@ -40,6 +40,26 @@ export interface PullSummary {
   headSha: string;
   closedAt?: string;
   mergedAt?: string;
+  /** The branch it targets. */
+  baseRef?: string;
+  /** Login of whoever opened it. */
+  author?: string;
+}
+
+/** An issue (never a pull request) as the dashboard needs it. */
+export interface IssueSummary {
+  number: number;
+  url: string;
+  title: string;
+  body: string;
+  state: 'open' | 'closed';
+  labels: string[];
+}
+
+export interface CommentSummary {
+  id: number;
+  body: string;
+  url: string;
 }
 
 export const DEFAULT_API_URL = 'https://api.github.com';
@@ -175,7 +195,7 @@ export class GitHubRepo {
         return redactor.error(new UserError(`GitHub rejected the credentials while trying to ${what} ${where} (HTTP 401)`, { hint: 'check GITHUB_TOKEN (expired or revoked?) or the GitHub App id and key' }));
       }
       if (status === 403 && !/rate limit/i.test(message)) {
-        return redactor.error(new UserError(`GitHub refused to ${what} ${where} (HTTP 403): ${message}`, { hint: 'the token needs contents: write and pull-requests: write on the repository' }));
+        return redactor.error(new UserError(`GitHub refused to ${what} ${where} (HTTP 403): ${message}`, { hint: 'the token needs contents: write and pull-requests: write on the repository (and issues: write for the dashboard issue)' }));
       }
       return redactor.error(new UserError(`GitHub could not ${what} ${where} (HTTP ${status}): ${message}`));
     }
@@ -210,7 +230,20 @@ export class GitHubRepo {
       headSha: pr.head?.sha ?? '',
       ...(pr.closed_at ? { closedAt: pr.closed_at } : {}),
       ...(pr.merged_at ? { mergedAt: pr.merged_at } : {}),
+      ...(pr.base?.ref ? { baseRef: pr.base.ref } : {}),
+      ...(pr.user?.login ? { author: pr.user.login } : {}),
     };
+  }
+
+  private issueSummary(issue: any): IssueSummary {
+    return {
+      number: issue.number, url: issue.html_url, title: issue.title ?? '', body: issue.body ?? '', state: issue.state,
+      labels: (issue.labels ?? []).map((l: string | { name?: string }) => (typeof l === 'string' ? l : l.name ?? '')),
+    };
+  }
+
+  async getPull(number: number): Promise<PullSummary> {
+    return this.call(`read pull request #${number} of`, async kit => this.summary((await kit.rest.pulls.get({ owner: this.owner, repo: this.repo, pull_number: number })).data));
   }
 
   /** Pull requests from one branch of this repository, newest first. */
@@ -228,11 +261,42 @@ export class GitHubRepo {
   }
 
   /** Open pull requests whose branch starts with the bot's prefix. */
-  async countOpenBotPulls(branchPrefix: string): Promise<number> {
+  async openBotPulls(branchPrefix: string): Promise<PullSummary[]> {
     return this.call('list pull requests of', async kit => {
       const all = await kit.paginate(kit.rest.pulls.list, { owner: this.owner, repo: this.repo, state: 'open', per_page: 100 });
-      return all.filter(pr => pr.head?.ref?.startsWith(branchPrefix)).length;
+      return all.filter(pr => pr.head?.ref?.startsWith(branchPrefix)).map(pr => this.summary(pr));
     });
+  }
+
+  async countOpenBotPulls(branchPrefix: string): Promise<number> {
+    return (await this.openBotPulls(branchPrefix)).length;
+  }
+
+  // -------------------------------------------------------------------------
+  // Issues: the dashboard.
+
+  /** Issues (not pull requests), open or closed, that carry a label; the list is consistent, unlike search. */
+  async issuesWithLabel(label: string): Promise<IssueSummary[]> {
+    return this.call('list issues of', async kit => {
+      const all = await kit.paginate(kit.rest.issues.listForRepo, { owner: this.owner, repo: this.repo, labels: label, state: 'all', per_page: 100 });
+      return all.filter(i => !i.pull_request).map(i => this.issueSummary(i));
+    });
+  }
+
+  /** Issues (not pull requests) of this repository matching a search (the first 30; search lags a little behind writes). */
+  async searchIssues(terms: string): Promise<IssueSummary[]> {
+    return this.call('search the issues of', async kit => {
+      const { data } = await kit.request('GET /search/issues', { q: `repo:${this.owner}/${this.repo} is:issue ${terms}`, per_page: 30 });
+      return data.items.filter(i => !i.pull_request).map(i => this.issueSummary(i));
+    });
+  }
+
+  async createIssue(input: { title: string; body: string; labels: string[] }): Promise<IssueSummary> {
+    return this.call('open an issue on', async kit => this.issueSummary((await kit.rest.issues.create({ owner: this.owner, repo: this.repo, ...input })).data));
+  }
+
+  async updateIssue(number: number, fields: { title?: string; body?: string; state?: 'open' | 'closed'; labels?: string[] }): Promise<IssueSummary> {
+    return this.call(`update issue #${number} of`, async kit => this.issueSummary((await kit.rest.issues.update({ owner: this.owner, repo: this.repo, issue_number: number, ...fields })).data));
   }
 
   /**
@@ -307,15 +371,29 @@ export class GitHubRepo {
     }));
   }
 
-  async commentBodies(number: number): Promise<string[]> {
+  async comments(number: number): Promise<CommentSummary[]> {
     return this.call(`read comments of pull request #${number} of`, async kit => {
       const all = await kit.paginate(kit.rest.issues.listComments, { owner: this.owner, repo: this.repo, issue_number: number, per_page: 100 });
-      return all.map(c => c.body ?? '');
+      return all.map(c => ({ id: Number(c.id), body: c.body ?? '', url: c.html_url }));
     });
   }
 
-  async comment(number: number, body: string): Promise<void> {
-    await this.call(`comment on pull request #${number} of`, kit => kit.rest.issues.createComment({ owner: this.owner, repo: this.repo, issue_number: number, body }));
+  async commentBodies(number: number): Promise<string[]> {
+    return (await this.comments(number)).map(c => c.body);
+  }
+
+  async updateComment(id: number, body: string): Promise<{ id: number; url: string }> {
+    return this.call(`update comment ${id} of`, async kit => {
+      const { data } = await kit.rest.issues.updateComment({ owner: this.owner, repo: this.repo, comment_id: id, body });
+      return { id: Number(data.id), url: data.html_url };
+    });
+  }
+
+  async comment(number: number, body: string): Promise<{ id: number; url: string }> {
+    return this.call(`comment on pull request #${number} of`, async kit => {
+      const { data } = await kit.rest.issues.createComment({ owner: this.owner, repo: this.repo, issue_number: number, body });
+      return { id: Number(data.id), url: data.html_url };
+    });
   }
 
   // -------------------------------------------------------------------------

@@ -2,11 +2,13 @@
 // peter-evans/create-pull-request): one deterministic branch per group, one commit regenerated
 // from the current base head on every run, pushed with --force-with-lease; the open PR found by
 // its branch and updated in place; nothing pushed when nothing changed; a PR closed without merge
-// means "not this change" for a while; a branch someone else pushed to is left alone.
+// means "not this change" for a while; a branch someone else pushed to is left alone. One
+// dashboard issue lists it all, is updated in place, and its ticked boxes are read back first
+// ("propose again" lifts a closed-PR ignore; "run again" is reported).
 //
 // Every line logged and every error thrown goes through one Redactor.
 
-import type { PullRequestConfig, SlackConfig } from '../config/types.ts';
+import type { DashboardConfig, PullRequestConfig, SlackConfig } from '../config/types.ts';
 import { UserError, EXIT } from '../core/errors.ts';
 import { plural } from '../core/text.ts';
 import type { Plan } from '../core/plan.ts';
@@ -14,7 +16,8 @@ import { needsAttention } from '../recommend/attention.ts';
 import type { Confidence } from '../core/types.ts';
 import { unifiedDiff } from '../core/unified-diff.ts';
 import { DEFAULT_BOT_IDENTITY, GitRepo, type CommitInfo, type GitIdentity } from './git.ts';
-import { bodyWithMarker, bodyWithoutMarker, bodyWithSlackRef, editedByHuman, GitHubRepo, readMarker, sha256, type GitHubTimings, type PullSummary } from './github.ts';
+import { DASHBOARD_MARKER, ignoredKey, readDashboard, renderDashboard, type DashboardInput, type DashboardRequests, type IgnoredChange } from './dashboard.ts';
+import { bodyWithMarker, bodyWithoutMarker, bodyWithSlackRef, editedByHuman, GitHubRepo, readMarker, sha256, type GitHubTimings, type IssueSummary, type PullSummary } from './github.ts';
 import { notUtf8 } from '../gitops/repo-files.ts';
 import { groupPlan, sanitiseBranchPrefix } from './group.ts';
 import { DEFAULT_MAX_BODY_LENGTH, renderPullRequestBody, workloadName } from './pr-body.ts';
@@ -43,6 +46,10 @@ export interface DeliverOptions {
   slackState?: SlackState;
   /** For Slack tests. */
   fetch?: typeof fetch;
+  /** The dashboard issue; absent or disabled: none. */
+  dashboard?: DashboardConfig;
+  /** Sections other stages feed into the dashboard (drift, verified and reverted changes). */
+  dashboardExtras?: Pick<DashboardInput, 'drift' | 'verified' | 'reverted' | 'realisedSavings'>;
 }
 
 /** What happened, or in a dry run what would happen (`would create`, `would update`). */
@@ -70,9 +77,21 @@ export interface DeliveredPullRequest {
   preview?: DeliveryPreview;
 }
 
+export interface DeliveredDashboard {
+  action: 'created' | 'updated' | 'unchanged' | 'would create' | 'would update' | 'failed';
+  number?: number;
+  url?: string;
+  /** In a dry run: the body it would write. */
+  body?: string;
+  error?: string;
+}
+
 export interface DeliveryResult {
   pullRequests: DeliveredPullRequest[];
   slack: Array<{ ok: boolean; error?: string }>;
+  dashboard?: DeliveredDashboard;
+  /** Someone ticked "run again" on the dashboard (the box is cleared by this run). */
+  runAgain?: boolean;
 }
 
 /** The comment left (once) on a PR whose branch someone else pushed to. */
@@ -175,21 +194,26 @@ async function deliver(plan: Plan, options: DeliverOptions, redactor: Redactor, 
   const result: DeliveryResult = { pullRequests: [], slack: [] };
 
   const groups = groupPlan(plan, cfg.groupBy, cfg.branchPrefix).filter(g => g.edits.length > 0);
+  const haveCredentials = Boolean(options.token || options.app);
+  const newGitHub = () => new GitHubRepo({ repo: options.githubRepo, apiUrl: options.githubApiUrl, token: options.token, app: options.app, redactor, log, timings: options.githubTimings });
+  const dashboard = options.dashboard?.enabled ? new DashboardRun(options, redactor, log) : undefined;
   if (groups.length === 0) {
     log('no file edits in the plan: nothing to deliver');
+    if (dashboard) await dashboard.finish(plan, result, haveCredentials ? newGitHub() : undefined, []);
     return result;
   }
   for (const g of groups) assertSafeBranch(g.branch, options.baseBranch, cfg.branchPrefix);
   const prefix = sanitiseBranchPrefix(cfg.branchPrefix);
 
-  const haveCredentials = Boolean(options.token || options.app);
   if (!haveCredentials && !dryRun) {
     throw new UserError('no GitHub credentials: set GITHUB_TOKEN (or configure a GitHub App)', { exitCode: EXIT.usage, hint: 'or run with --dry-run to see what would be pushed and posted' });
   }
-  const github = haveCredentials
-    ? new GitHubRepo({ repo: options.githubRepo, apiUrl: options.githubApiUrl, token: options.token, app: options.app, redactor, log, timings: options.githubTimings })
-    : undefined;
+  const github = haveCredentials ? newGitHub() : undefined;
   if (github) await github.getRepository();
+  // What people asked for on the dashboard, read before anything is decided.
+  const asked = dashboard && github ? await dashboard.read(github) : { proposeAgain: [], runAgain: false };
+  const ignored: IgnoredChange[] = [];
+  const proposedAgain = new Map<string, IgnoredChange>();
   const gitToken = github ? await github.gitToken() : undefined;
 
   const git = new GitRepo({ dir: options.repoDir, token: gitToken, redactor, log });
@@ -222,8 +246,15 @@ async function deliver(plan: Plan, options: DeliverOptions, redactor: Redactor, 
         && now.getTime() - Date.parse(pr.closedAt) < cfg.closedCooldownDays * DAY_MS);
       if (refusal) {
         const until = new Date(Date.parse(refusal.closedAt!) + cfg.closedCooldownDays * DAY_MS).toISOString().slice(0, 10);
-        entry('skipped', { number: refusal.number, url: refusal.url, reason: `the same change was closed without merge in #${refusal.number}; not proposed again before ${until}` });
-        continue;
+        const change: IgnoredChange = { group: group.key, branch: group.branch, number: refusal.number, url: refusal.url, workloads: group.recommendations.map(r => r.id), until };
+        if (asked.proposeAgain.includes(ignoredKey(change))) {
+          log(`${group.branch}: proposing the change closed in #${refusal.number} again, as ticked on the dashboard`);
+          proposedAgain.set(group.key, change);
+        } else {
+          ignored.push(change);
+          entry('skipped', { number: refusal.number, url: refusal.url, reason: `the same change was closed without merge in #${refusal.number}; not proposed again before ${until}` });
+          continue;
+        }
       }
     }
 
@@ -375,5 +406,97 @@ async function deliver(plan: Plan, options: DeliverOptions, redactor: Redactor, 
       }
     }
   }
+  if (dashboard) {
+    // A change asked for again but not delivered this run (a limit, a conflict) stays ticked.
+    for (const [key, change] of proposedAgain) {
+      if (result.pullRequests.some(p => p.group === key && p.action === 'skipped')) ignored.push(change);
+    }
+    await dashboard.finish(plan, result, github, ignored, asked);
+  }
   return result;
+}
+
+/**
+ * The dashboard issue of one run: found (by its label, else by its title through search, and
+ * always by the hidden marker) and read before delivery, written after it. Never a reason to
+ * fail the run: a failure is logged and reported in the result.
+ */
+class DashboardRun {
+  private issue?: IssueSummary;
+  private readonly options: DeliverOptions;
+  private readonly redactor: Redactor;
+  private readonly log: (line: string) => void;
+  private readonly config: DashboardConfig;
+  private failed?: string;
+
+  constructor(options: DeliverOptions, redactor: Redactor, log: (line: string) => void) {
+    this.options = options;
+    this.redactor = redactor;
+    this.log = log;
+    this.config = options.dashboard!;
+  }
+
+  private fail(err: unknown): void {
+    this.failed = this.redactor.redact(err instanceof Error ? err.message : String(err));
+    this.log(`warning: dashboard: ${this.failed}`);
+  }
+
+  async read(github: GitHubRepo): Promise<DashboardRequests> {
+    const none: DashboardRequests = { proposeAgain: [], runAgain: false };
+    try {
+      const mine = (issues: IssueSummary[]) => issues.filter(i => i.body.includes(DASHBOARD_MARKER)).sort((a, b) => (a.state === b.state ? a.number - b.number : a.state === 'open' ? -1 : 1));
+      this.issue = mine(await github.issuesWithLabel(this.config.label))[0]
+        // Someone removed the label: search finds it by title (search lags writes, the label list does not).
+        ?? mine(await github.searchIssues(`in:title "${this.config.title.replace(/"/g, '')}"`))[0];
+      if (!this.issue) return none;
+      const asked = readDashboard(this.issue.body);
+      if (asked.runAgain) this.log(`dashboard #${this.issue.number}: "run again" is ticked`);
+      for (const key of asked.proposeAgain) this.log(`dashboard #${this.issue.number}: "propose again" is ticked for ${decodeURIComponent(key)}`);
+      return asked;
+    } catch (err) {
+      this.fail(err);
+      return none;
+    }
+  }
+
+  async finish(plan: Plan, result: DeliveryResult, github: GitHubRepo | undefined, ignored: IgnoredChange[], asked?: DashboardRequests): Promise<void> {
+    const dryRun = this.options.dryRun === true;
+    if (!github && !dryRun) return;
+    try {
+      if (github && !asked) asked = await this.read(github);
+      // Not knowing whether the issue exists, writing one could make a second: leave it.
+      if (this.failed) { result.dashboard = { action: 'failed', error: this.failed }; return; }
+      if (asked?.runAgain) result.runAgain = true;
+      const prefix = sanitiseBranchPrefix(this.options.pullRequests.branchPrefix);
+      const open = github ? await github.openBotPulls(prefix) : [];
+      const body = this.redactor.redact(renderDashboard({
+        openPulls: open.map(p => ({ number: p.number, url: p.url, title: p.title, branch: p.headRef, draft: p.draft })),
+        plan,
+        ignored,
+        proposeAgain: new Set(asked?.proposeAgain ?? []),
+        ...this.options.dashboardExtras,
+      }));
+      const title = this.redactor.redact(this.config.title);
+      const issue = this.issue;
+      const same = issue && issue.body.replace(/\r\n/g, '\n') === body && issue.title === title && issue.state === 'open' && issue.labels.includes(this.config.label);
+      if (dryRun || !github) {
+        result.dashboard = { action: same ? 'unchanged' : issue ? 'would update' : 'would create', ...(issue ? { number: issue.number, url: issue.url } : {}), body };
+        return;
+      }
+      if (same) {
+        result.dashboard = { action: 'unchanged', number: issue.number, url: issue.url };
+      } else if (issue) {
+        const labels = issue.labels.includes(this.config.label) ? undefined : [...issue.labels, this.config.label];
+        const updated = await github.updateIssue(issue.number, { title, body, ...(issue.state !== 'open' ? { state: 'open' as const } : {}), ...(labels ? { labels } : {}) });
+        result.dashboard = { action: 'updated', number: updated.number, url: updated.url };
+      } else {
+        const created = await github.createIssue({ title, body, labels: [this.config.label] });
+        result.dashboard = { action: 'created', number: created.number, url: created.url };
+      }
+      this.log(`dashboard: ${result.dashboard.action} #${result.dashboard.number}`);
+    } catch (err) {
+      this.fail(err);
+    }
+    if (this.failed && !result.dashboard) result.dashboard = { action: 'failed', error: this.failed };
+  }
 }

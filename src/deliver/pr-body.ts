@@ -40,7 +40,8 @@ export function inline(text: string): string {
   return text.replace(/\r?\n/g, ' ').replace(/&/g, '&amp;').replace(/</g, '&lt;').replace(/>/g, '&gt;').replace(/\|/g, '\\|');
 }
 
-function code(text: string): string {
+/** Text in backticks, on one line. */
+export function code(text: string): string {
   return `\`${text.replace(/`/g, "'").replace(/\r?\n/g, ' ')}\``;
 }
 

@@ -47,12 +47,18 @@ export function decodeRepoFile(file: string, bytes: Uint8Array): RepoFile {
 
 const SKIP_DIRS = new Set(['.git', 'node_modules']);
 
-/** Every .yaml/.yml file under root (sorted by path), filtered by include/exclude globs. */
-export async function readRepoFiles(root: string, options: { include?: string[]; exclude?: string[] } = {}): Promise<RepoFile[]> {
+/** Whether a path (relative to the root) passes the include/exclude globs (a folder glob covers what is below it). */
+export function repoPathFilter(options: { include?: string[]; exclude?: string[] }): (rel: string) => boolean {
   const matcher = (globs: string[] | undefined) =>
     globs?.length ? (rel: string) => globs.some(g => globMatches(g, rel) || globMatches(`${g.replace(/\/+$/, '')}/**`, rel)) : undefined;
   const include = matcher(options.include);
   const exclude = matcher(options.exclude);
+  return rel => (!include || include(rel)) && !(exclude && exclude(rel));
+}
+
+/** Every .yaml/.yml file under root (sorted by path), filtered by include/exclude globs. */
+export async function readRepoFiles(root: string, options: { include?: string[]; exclude?: string[] } = {}): Promise<RepoFile[]> {
+  const selects = repoPathFilter(options);
   const found: string[] = [];
   async function walk(dir: string): Promise<void> {
     const entries = await readdir(dir, { withFileTypes: true });
@@ -65,7 +71,7 @@ export async function readRepoFiles(root: string, options: { include?: string[];
     }
   }
   await walk(root);
-  const selected = found.filter(rel => (!include || include(rel)) && !(exclude && exclude(rel))).sort();
+  const selected = found.filter(selects).sort();
   return Promise.all(selected.map(async rel => decodeRepoFile(rel, await readFile(path.join(root, rel)))));
 }
 

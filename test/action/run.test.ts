@@ -9,7 +9,7 @@ import os from 'node:os';
 import path from 'node:path';
 import { repoRoot } from '../helpers/shared.ts';
 import { startFakeGitHub } from '../helpers/fake-github.ts';
-import { makeGitFixture } from '../helpers/git-fixture.ts';
+import { git, makeGitFixture } from '../helpers/git-fixture.ts';
 
 const bundle = path.join(repoRoot, 'dist/index.js');
 
@@ -114,6 +114,55 @@ test('pr mode on the demo opens one pull request against the local bare repo and
   } finally {
     await gh.close();
     fx.cleanup();
+  }
+});
+
+test('review mode on a pull_request event comments once on a person\'s PR and edits that comment on the next push', async () => {
+  const TOKEN = 'ghp_actionReviewToken000000000000000';
+  const fx = makeGitFixture();
+  const gh = await startFakeGitHub({ repo: 'example/platform-gitops', bareDir: fx.bare, token: TOKEN });
+  const dir = mkdtempSync(path.join(os.tmpdir(), 'rightsizer-action-review-'));
+  try {
+    // The scheduled run's snapshot, then a person's branch raising CPU, opened as a pull request.
+    const collected = await runAction({ mode: 'collect', demo: 'true', 'snapshot-out': path.join(dir, 'snapshot.json') });
+    collected.cleanup();
+    assert.equal(collected.status, 0, collected.stdout + collected.stderr);
+    git(fx.root, ['clone', '-q', fx.remoteUrl, fx.human]);
+    const push = (cpu: string, fresh: boolean) => {
+      git(fx.human, ['fetch', '-q', 'origin']);
+      git(fx.human, ['checkout', '-q', '-B', 'dana/cpu', fresh ? 'origin/main' : 'origin/dana/cpu']);
+      const file = path.join(fx.human, 'apps/checkout/values.yaml');
+      writeFileSync(file, readFileSync(file, 'utf8').replace(/^( {4}cpu: )\S+$/m, `$1${cpu}`));
+      git(fx.human, ['commit', '-q', '-am', `cpu ${cpu}`]);
+      git(fx.human, ['push', '-q', 'origin', 'dana/cpu']);
+    };
+    push('"4"', true);
+    const pr = gh.openHumanPull({ head: 'dana/cpu', base: 'main', title: 'more CPU' });
+    const event = path.join(dir, 'event.json');
+    writeFileSync(event, JSON.stringify({ action: 'opened', number: pr.number, pull_request: { number: pr.number } }));
+    const inputs = { mode: 'review', demo: 'true', 'repo-dir': fx.checkout, snapshot: path.join(dir, 'snapshot.json'), 'github-token': TOKEN, 'github-api-url': gh.apiUrl };
+    const env = { GITHUB_EVENT_NAME: 'pull_request', GITHUB_EVENT_PATH: event };
+    const first = await runAction(inputs, env);
+    try {
+      assert.equal(first.status, 0, first.stdout + first.stderr);
+      assert.match(first.outputs['review-comment-url'], new RegExp(`/pull/${pr.number}#issuecomment-1$`));
+      assert.match(first.summary, /rightsizer cost review/);
+    } finally { first.cleanup(); }
+    push('"6"', false);
+    const second = await runAction({ ...inputs }, { ...env, GITHUB_EVENT_NAME: 'pull_request' });
+    try { assert.equal(second.status, 0, second.stdout + second.stderr); } finally { second.cleanup(); }
+    const comments = gh.comments.filter(c => c.issue === pr.number);
+    assert.equal(comments.length, 1, 'one comment, edited in place');
+    assert.match(comments[0].body, /cpu\.request \(checkout\) 1500m → 6/);
+    assert.deepEqual(gh.violations, []);
+
+    // Not a pull_request event and no pr-number: a clear error.
+    const wrong = await runAction(inputs, { GITHUB_EVENT_NAME: 'schedule' });
+    try { assert.match(wrong.stdout, /^::error title=rightsizer::mode review needs a pull request: run it on pull_request events \(this is schedule\)/m); } finally { wrong.cleanup(); }
+  } finally {
+    await gh.close();
+    fx.cleanup();
+    rmSync(dir, { recursive: true, force: true });
   }
 });
 

@@ -69,6 +69,9 @@ test('rightsizer pr --demo three times: one open PR, one commit, nothing pushed 
   assert.match(dry.stdout, /rightsizer\/all: would create .*dry run/);
   assert.equal(fx.branchSha('rightsizer/all'), undefined, 'a dry run pushes nothing');
   assert.equal(gh.requests.filter(r => r.method !== 'GET').length, 0);
+  // The dashboard issue is previewed like the pull request.
+  assert.match(dry.stdout, /^dashboard: would create$/m);
+  assert.match(dry.stdout, /Dashboard issue it would create:\n\n<!-- rightsizer:dashboard -->\n/);
 
   const first = await pr();
   assert.match(first.stdout, /^rightsizer\/all: created #1 http:\/\/127\.0\.0\.1:\d+\/example\/platform-gitops\/pull\/1$/m);
@@ -81,6 +84,11 @@ test('rightsizer pr --demo three times: one open PR, one commit, nothing pushed 
   assert.equal(fx.commitsOver('main', 'rightsizer/all'), 1);
   assert.equal(gh.openPulls().length, 1);
   assert.equal(gh.pulls.length, 1);
+  // One dashboard issue, created by the first run and left alone by the two that changed nothing.
+  assert.match(first.stdout, /^dashboard: created #2 /m);
+  for (const out of [second, third]) assert.match(out.stdout, /^dashboard: unchanged #2 /m);
+  assert.equal(gh.issues.length, 1);
+  assert.match(gh.issues[0].body, /## Open pull requests\n\n- \[#1\]/);
 
   // The body is the one `rightsizer plan --demo --output markdown` renders for the same plan.
   const { stdout: markdown } = await run(process.execPath, [path.join(root, 'src/cli/bin.ts'), 'plan', '--demo', '--repo-dir', fx.checkout, '--output', 'markdown'], { cwd: root, env: { ...process.env, NO_COLOR: '1' } });

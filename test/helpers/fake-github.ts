@@ -6,6 +6,10 @@
 //
 // The git data API (blobs, trees, commits, refs) and pull request head shas are served from a
 // real bare repository, the same one the bot pushes to over file://.
+//
+// Issues and pull requests share one numbering, as on GitHub; the issue list includes pull
+// requests (with a `pull_request` key), and search understands the few qualifiers rightsizer
+// sends (anything else is a violation, so a new query must be taught here first).
 
 import { execFileSync } from 'node:child_process';
 import { createPublicKey, randomBytes, verify as verifySignature } from 'node:crypto';
@@ -46,11 +50,26 @@ export interface FakePull {
   assignees: string[];
   reviewers: string[];
   teamReviewers: string[];
+  /** Who opened it (default the bot). */
+  author?: string;
+}
+
+export interface FakeIssue {
+  number: number;
+  title: string;
+  body: string;
+  state: 'open' | 'closed';
+  labels: string[];
+  created_at: string;
+  author: string;
 }
 
 export interface FakeComment {
+  id: number;
   issue: number;
   body: string;
+  /** Times the comment was edited (PATCH). */
+  edits: number;
 }
 
 export interface Reply {
@@ -82,11 +101,19 @@ interface Operation {
   body?: { required: boolean; validate: ValidateFunction };
 }
 
+/**
+ * Makes GitHub's OpenAPI 3.0 schemas JSON Schema ajv takes: `$ref`s point into the `github`
+ * schema, and `nullable: true` beside `oneOf` (no `type`) becomes "one of those, or null".
+ */
 function rewriteRefs(node: unknown): unknown {
   if (Array.isArray(node)) return node.map(rewriteRefs);
   if (node && typeof node === 'object') {
     const out: Record<string, unknown> = {};
     for (const [k, v] of Object.entries(node)) out[k] = k === '$ref' && typeof v === 'string' ? v.replace(/^#\//, 'github#/') : rewriteRefs(v);
+    if (out.nullable === true && out.type === undefined) {
+      const { nullable: _nullable, description, ...rest } = out;
+      return { ...(description !== undefined ? { description } : {}), anyOf: [rest, { type: 'null' }] };
+    }
     return out;
   }
   return node;
@@ -154,6 +181,7 @@ export class FakeGitHub {
   readonly violations: string[] = [];
   readonly pulls: FakePull[] = [];
   readonly comments: FakeComment[] = [];
+  readonly issues: FakeIssue[] = [];
   /** Commits created through the git data API (GitHub would sign them). */
   readonly signedCommits = new Set<string>();
   /** Consulted before the normal handling; return a Reply to answer instead (rate limits, races). */
@@ -204,6 +232,26 @@ export class FakeGitHub {
 
   editPull(number: number, fields: { title?: string; body?: string }): void {
     Object.assign(this.pulls.find(p => p.number === number)!, fields);
+  }
+
+  /** A person edits an issue in the web UI (ticks a checkbox, removes a label, closes it). */
+  editIssue(number: number, fields: Partial<Pick<FakeIssue, 'title' | 'body' | 'state' | 'labels'>>): void {
+    Object.assign(this.issues.find(i => i.number === number)!, fields);
+  }
+
+  /** A person opens a pull request from a branch already pushed to the bare repository. */
+  openHumanPull(input: { head: string; base: string; title: string; body?: string; author?: string }): FakePull {
+    const pr: FakePull = {
+      number: this.nextNumber(), title: input.title, body: input.body ?? '', head: input.head, base: input.base, state: 'open', draft: false,
+      merged_at: null, closed_at: null, created_at: this.now(), labels: [], assignees: [], reviewers: [], teamReviewers: [], author: input.author ?? 'dana',
+    };
+    this.pulls.push(pr);
+    return pr;
+  }
+
+  /** Issues and pull requests share one sequence of numbers. */
+  private nextNumber(): number {
+    return Math.max(0, ...this.pulls.map(p => p.number), ...this.issues.map(i => i.number)) + 1;
   }
 
   private send(res: ServerResponse, reply: Reply): void {
@@ -316,14 +364,97 @@ export class FakeGitHub {
       merged_at: pr.merged_at, closed_at: pr.closed_at, created_at: pr.created_at, updated_at: pr.created_at,
       labels: pr.labels.map(name => ({ name })), assignees: pr.assignees.map(login => ({ login })),
       requested_reviewers: pr.reviewers.map(login => ({ login })), requested_teams: pr.teamReviewers.map(slug => ({ slug })),
-      user: { login: 'rightsizer[bot]' },
+      user: { login: pr.author ?? 'rightsizer[bot]' },
     };
+  }
+
+  private commentJson(c: FakeComment): object {
+    return { id: c.id, body: c.body, html_url: `${this.url}/${this.owner}/${this.name}/pull/${c.issue}#issuecomment-${c.id}`, user: { login: 'rightsizer[bot]' } };
+  }
+
+  private issueJson(issue: FakeIssue): object {
+    return {
+      number: issue.number, id: 5000 + issue.number, node_id: `I_${issue.number}`, state: issue.state, title: issue.title, body: issue.body,
+      html_url: `${this.url}/${this.owner}/${this.name}/issues/${issue.number}`,
+      url: `${this.apiUrl}/repos/${this.owner}/${this.name}/issues/${issue.number}`,
+      labels: issue.labels.map(name => ({ name })), created_at: issue.created_at, updated_at: issue.created_at, user: { login: issue.author },
+    };
+  }
+
+  /** A pull request as the issues API and search show it. */
+  private pullAsIssueJson(pr: FakePull): object {
+    const html = `${this.url}/${this.owner}/${this.name}/pull/${pr.number}`;
+    return {
+      number: pr.number, id: 1000 + pr.number, node_id: `PR_${pr.number}`, state: pr.state, title: pr.title, body: pr.body,
+      html_url: html, url: `${this.apiUrl}/repos/${this.owner}/${this.name}/issues/${pr.number}`,
+      labels: pr.labels.map(name => ({ name })), created_at: pr.created_at, updated_at: pr.created_at, closed_at: pr.closed_at,
+      user: { login: pr.author ?? 'rightsizer[bot]' },
+      pull_request: { url: `${this.apiUrl}/repos/${this.owner}/${this.name}/pulls/${pr.number}`, html_url: html, merged_at: pr.merged_at },
+    };
+  }
+
+  /** One page of a list, with GitHub's `link: <…>; rel="next"` header when more follow. */
+  private page(items: object[], query: Record<string, unknown>, apiPath: string): Reply {
+    const perPage = Number(query.per_page ?? 30);
+    const page = Number(query.page ?? 1);
+    const headers: Record<string, string> = {};
+    if (page * perPage < items.length) {
+      const next = new URL(`${this.apiUrl}${apiPath}`);
+      for (const [k, v] of Object.entries(query)) next.searchParams.set(k, String(v));
+      next.searchParams.set('page', String(page + 1));
+      headers.link = `<${next}>; rel="next"`;
+    }
+    return { status: 200, headers, body: items.slice((page - 1) * perPage, page * perPage) };
+  }
+
+  /**
+   * GitHub's issue search, for the qualifiers rightsizer uses: repo:, is:issue|pr|open|closed|
+   * merged|unmerged, label:, in:title|body and quoted or bare words (all must appear).
+   */
+  private search(q: string): Reply {
+    const tokens = q.match(/(?:[a-z]+:)?"[^"]*"|\S+/g) ?? [];
+    let repoOk = false;
+    const filters: Array<(item: { kind: 'issue' | 'pr'; state: string; merged: boolean; labels: string[]; title: string; body: string }) => boolean> = [];
+    const words: string[] = [];
+    let where: 'title' | 'body' | 'both' = 'both';
+    for (const token of tokens) {
+      const m = /^([a-z]+):(.*)$/.exec(token);
+      const value = m ? m[2].replace(/^"|"$/g, '') : token.replace(/^"|"$/g, '');
+      if (!m) { words.push(value.toLowerCase()); continue; }
+      switch (m[1]) {
+        case 'repo': repoOk = value === `${this.owner}/${this.name}`; break;
+        case 'is':
+          if (value === 'issue' || value === 'pr') filters.push(i => i.kind === value);
+          else if (value === 'open' || value === 'closed') filters.push(i => i.state === value);
+          else if (value === 'merged' || value === 'unmerged') filters.push(i => i.kind === 'pr' && i.merged === (value === 'merged'));
+          else return { status: 422, body: { message: `fake GitHub search does not know is:${value}` } };
+          break;
+        case 'label': filters.push(i => i.labels.includes(value)); break;
+        case 'in':
+          if (value !== 'title' && value !== 'body') return { status: 422, body: { message: `fake GitHub search does not know in:${value}` } };
+          where = value;
+          break;
+        default:
+          return { status: 422, body: { message: `fake GitHub search does not know the qualifier ${m[1]}:` } };
+      }
+    }
+    if (!repoOk) return { status: 422, body: { message: 'fake GitHub search needs repo:OWNER/NAME of its one repository' } };
+    const all = [
+      ...this.issues.map(i => ({ kind: 'issue' as const, state: i.state, merged: false, labels: i.labels, title: i.title, body: i.body, json: this.issueJson(i), number: i.number })),
+      ...this.pulls.map(p => ({ kind: 'pr' as const, state: p.state, merged: p.merged_at !== null, labels: p.labels, title: p.title, body: p.body, json: this.pullAsIssueJson(p), number: p.number })),
+    ];
+    const found = all.filter(i => filters.every(f => f(i)) && words.every(w => {
+      const text = (where === 'title' ? i.title : where === 'body' ? i.body : `${i.title}\n${i.body}`).toLowerCase();
+      return text.includes(w);
+    })).sort((a, b) => b.number - a.number);
+    return { status: 200, body: { total_count: found.length, incomplete_results: false, items: found.map(i => i.json) } };
   }
 
   private behave(operationId: string, params: Record<string, string>, query: Record<string, unknown>, body: any): Reply {
     const bare = this.options.bareDir;
     const pullNumber = Number(params.pull_number ?? params.issue_number);
     const pull = this.pulls.find(p => p.number === pullNumber);
+    const issue = this.issues.find(i => i.number === pullNumber);
     const notFound: Reply = { status: 404, body: { message: 'Not Found' } };
     switch (operationId) {
       case 'repos/get':
@@ -335,18 +466,45 @@ export class FakeGitHub {
         if (head) list = list.filter(p => `${this.owner}:${p.head}` === head);
         if (query.base) list = list.filter(p => p.base === query.base);
         list = [...list].sort((a, b) => b.number - a.number);
-        const perPage = Number(query.per_page ?? 30);
-        const page = Number(query.page ?? 1);
-        const slice = list.slice((page - 1) * perPage, page * perPage);
-        const headers: Record<string, string> = {};
-        if (page * perPage < list.length) {
-          const next = new URL(`${this.apiUrl}/repos/${this.owner}/${this.name}/pulls`);
-          for (const [k, v] of Object.entries(query)) next.searchParams.set(k, String(v));
-          next.searchParams.set('page', String(page + 1));
-          headers.link = `<${next}>; rel="next"`;
-        }
-        return { status: 200, headers, body: slice.map(p => this.pullJson(p)) };
+        return this.page(list.map(p => this.pullJson(p)), query, `/repos/${this.owner}/${this.name}/pulls`);
       }
+      case 'pulls/get':
+        return pull ? { status: 200, body: this.pullJson(pull) } : notFound;
+      case 'issues/list-for-repo': {
+        const state = String(query.state ?? 'open');
+        const labels = query.labels === undefined ? [] : String(query.labels).split(',').map(l => l.trim()).filter(Boolean);
+        const items = [
+          ...this.issues.map(i => ({ number: i.number, state: i.state, labels: i.labels, json: this.issueJson(i) })),
+          ...this.pulls.map(p => ({ number: p.number, state: p.state, labels: p.labels, json: this.pullAsIssueJson(p) })),
+        ].filter(i => (state === 'all' || i.state === state) && labels.every(l => i.labels.includes(l)))
+          .sort((a, b) => (query.direction === 'asc' ? a.number - b.number : b.number - a.number));
+        return this.page(items.map(i => i.json), query, `/repos/${this.owner}/${this.name}/issues`);
+      }
+      case 'issues/create': {
+        const created: FakeIssue = {
+          number: this.nextNumber(), title: String(body.title), body: body.body ?? '', state: 'open', created_at: this.now(), author: 'rightsizer[bot]',
+          labels: (body.labels ?? []).map((l: string | { name?: string }) => (typeof l === 'string' ? l : String(l.name))),
+        };
+        this.issues.push(created);
+        return { status: 201, body: this.issueJson(created) };
+      }
+      case 'issues/update': {
+        if (!issue) return notFound;
+        if (body.title !== undefined) issue.title = String(body.title);
+        if (body.body !== undefined) issue.body = body.body ?? '';
+        if (body.state !== undefined) issue.state = body.state;
+        if (body.labels !== undefined) issue.labels = body.labels.map((l: string | { name?: string }) => (typeof l === 'string' ? l : String(l.name)));
+        return { status: 200, body: this.issueJson(issue) };
+      }
+      case 'issues/update-comment': {
+        const comment = this.comments.find(c => c.id === Number(params.comment_id));
+        if (!comment) return notFound;
+        comment.body = body.body;
+        comment.edits++;
+        return { status: 200, body: this.commentJson(comment) };
+      }
+      case 'search/issues-and-pull-requests':
+        return this.search(String(query.q));
       case 'pulls/create': {
         if (!this.headSha(body.head)) return { status: 422, body: { message: 'Validation Failed', errors: [{ resource: 'PullRequest', field: 'head', code: 'invalid' }] } };
         if (!this.headSha(body.base)) return { status: 422, body: { message: 'Validation Failed', errors: [{ resource: 'PullRequest', field: 'base', code: 'invalid' }] } };
@@ -354,7 +512,7 @@ export class FakeGitHub {
           return { status: 422, body: { message: 'Validation Failed', errors: [{ resource: 'PullRequest', code: 'custom', message: `A pull request already exists for ${this.owner}:${body.head}.` }] } };
         }
         const pr: FakePull = {
-          number: this.pulls.length + 1, title: body.title, body: body.body ?? '', head: body.head, base: body.base, state: 'open',
+          number: this.nextNumber(), title: body.title, body: body.body ?? '', head: body.head, base: body.base, state: 'open',
           draft: Boolean(body.draft), merged_at: null, closed_at: null, created_at: this.now(), labels: [], assignees: [], reviewers: [], teamReviewers: [],
         };
         this.pulls.push(pr);
@@ -381,12 +539,14 @@ export class FakeGitHub {
         pull.assignees.push(...body.assignees);
         return { status: 201, body: this.pullJson(pull) };
       case 'issues/list-comments':
-        if (!pull) return notFound;
-        return { status: 200, body: this.comments.filter(c => c.issue === pullNumber).map((c, i) => ({ id: i + 1, body: c.body, user: { login: 'rightsizer[bot]' } })) };
-      case 'issues/create-comment':
-        if (!pull) return notFound;
-        this.comments.push({ issue: pullNumber, body: body.body });
-        return { status: 201, body: { id: this.comments.length, body: body.body } };
+        if (!pull && !issue) return notFound;
+        return this.page(this.comments.filter(c => c.issue === pullNumber).map(c => this.commentJson(c)), query, `/repos/${this.owner}/${this.name}/issues/${pullNumber}/comments`);
+      case 'issues/create-comment': {
+        if (!pull && !issue) return notFound;
+        const comment: FakeComment = { id: this.comments.length + 1, issue: pullNumber, body: body.body, edits: 0 };
+        this.comments.push(comment);
+        return { status: 201, body: this.commentJson(comment) };
+      }
       case 'git/create-blob': {
         const content = body.encoding === 'base64' ? Buffer.from(body.content, 'base64').toString('utf8') : body.content;
         const sha = git(bare, ['hash-object', '-w', '--stdin'], content);

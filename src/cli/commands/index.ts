@@ -9,6 +9,7 @@ import { register as registerPr } from './pr.ts';
 import { register as registerLocate } from './locate.ts';
 import { register as registerEdit } from './edit.ts';
 import { register as registerVerify } from './verify.ts';
+import { register as registerReview } from './review.ts';
 
 export function registerCommands(program: Command): void {
   registerPlan(program);
@@ -20,4 +21,5 @@ export function registerCommands(program: Command): void {
   registerLocate(program);
   registerEdit(program);
   registerVerify(program);
+  registerReview(program);
 }

@@ -28,7 +28,7 @@ export interface PrCommandOptions {
 }
 
 /** GitHub App credentials from the environment: the key inline or in a file. */
-async function appFromEnv(env: NodeJS.ProcessEnv): Promise<{ appId: string; privateKey: string } | undefined> {
+export async function appFromEnv(env: NodeJS.ProcessEnv): Promise<{ appId: string; privateKey: string } | undefined> {
   const appId = env.RIGHTSIZER_GITHUB_APP_ID;
   if (!appId) return undefined;
   let privateKey = env.RIGHTSIZER_GITHUB_APP_PRIVATE_KEY;
@@ -114,6 +114,7 @@ export async function deliverFromPlan(plan: Plan | undefined, opts: DeliverFromP
     baseBranch: opts.base ?? config.repository.baseBranch ?? 'main',
     pullRequests: config.pullRequests,
     slack: slackSettings(config.slack, env),
+    dashboard: config.dashboard,
     dryRun: opts.dryRun,
     log: opts.log,
   });
@@ -171,6 +172,12 @@ Examples:
         process.stdout.write(`${pr.branch}: ${what}${pr.url ? ` ${pr.url}` : ''}${pr.reason ? ` (${pr.reason})` : ''}\n`);
         if (pr.preview) process.stdout.write(previewText(pr, stdoutColor));
       }
+      const d = result.dashboard;
+      if (d) {
+        process.stdout.write(`dashboard: ${d.action}${d.number ? ` #${d.number}` : ''}${d.url ? ` ${d.url}` : ''}${d.error ? ` (${d.error})` : ''}\n`);
+        if (d.body) process.stdout.write(`\nDashboard issue it ${d.action === 'would create' ? 'would create' : `would write (#${d.number})`}:\n\n${d.body.trimEnd()}\n`);
+      }
+      if (result.runAgain) process.stdout.write('run again: ticked on the dashboard\n');
       for (const s of result.slack) if (!s.ok) process.stderr.write(`warning: Slack: ${s.error}\n`);
     });
 }
