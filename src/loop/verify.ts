@@ -22,6 +22,8 @@ import { sendSlackMessage, slackAlert } from '../deliver/slack.ts';
 import { planEdits, readRepoFiles, type RepoFile } from '../gitops/index.ts';
 import { decodeRepoFile } from '../gitops/repo-files.ts';
 import { buildLedger, liveComment, readLiveComment, type LedgerEntry } from './ledger.ts';
+import type { DashboardInput, DashboardItem } from '../deliver/dashboard.ts';
+import { formatMoney } from '../core/money.ts';
 import { liveStatus, type LiveState } from './live.ts';
 import { findRegressions, windowsFor, type Regression, type Window } from './regression.ts';
 import { undoRecommendations } from './undo.ts';
@@ -218,6 +220,38 @@ export async function fetchLedger(github: GitHubRepo, config: RightsizerConfig, 
   const prefix = sanitiseBranchPrefix(config.pullRequests.branchPrefix);
   const merged = await github.mergedBotPulls(prefix, [...config.pullRequests.labels, config.verify.revertLabel], since);
   return buildLedger(merged.map(p => ({ number: p.number, url: p.url, body: p.body, mergedAt: p.mergedAt })));
+}
+
+/** Days a verified or reverted change stays on the dashboard. */
+const DASHBOARD_RECENT_DAYS = 30;
+
+/**
+ * What the dashboard issue shows of the loop, for a `pr` run: the plan's drift, the changes
+ * verified live and the undos merged in the last 30 days (from the ledger and the live
+ * comments verify left). Reads GitHub only: no Prometheus, no billing.
+ */
+export async function loopDashboard(github: GitHubRepo, config: RightsizerConfig, plan: Plan, now: Date): Promise<Pick<DashboardInput, 'drift' | 'verified' | 'reverted' | 'realisedSavings'>> {
+  const since = now.getTime() - DASHBOARD_RECENT_DAYS * 86_400_000;
+  const recent = (await fetchLedger(github, config, now)).filter(e => Date.parse(e.mergedAt) >= since);
+  const reverted = new Set(recent.filter(e => e.block.kind === 'revert').map(e => e.block.reverts));
+  const names = (e: LedgerEntry) => `${e.block.workloads[0].id}${e.block.workloads.length > 1 ? ` and ${e.block.workloads.length - 1} more` : ''}`;
+  const verified: DashboardItem[] = [];
+  let predicted = 0, currency = 'USD';
+  for (const e of recent.filter(x => x.block.kind === 'change' && !reverted.has(x.pr))) {
+    const live = (await github.commentBodies(e.pr)).map(readLiveComment).find(Boolean);
+    if (!live) continue;
+    const monthly = e.block.workloads.reduce((a, w) => a + (w.monthly ?? 0), 0);
+    predicted += monthly;
+    currency = e.block.workloads.find(w => w.currency)?.currency ?? currency;
+    verified.push({ workload: names(e), summary: `#${e.pr} live since ${live.slice(0, 10)}${monthly ? `, predicted ${formatMoney(monthly, currency)}/month` : ''}`, url: e.url });
+  }
+  const revertedItems: DashboardItem[] = recent.filter(e => e.block.kind === 'revert').map(e => ({ workload: names(e), summary: `#${e.pr} undid #${e.block.reverts} after a regression`, url: e.url }));
+  const drift: DashboardItem[] = (plan.drift ?? []).map(d => ({ workload: d.workload, summary: `${d.container ? `${d.container} ` : ''}${d.field}: Git ${d.git}, live ${d.live ?? 'unset'}; nothing proposed for it` }));
+  return {
+    ...(drift.length ? { drift } : {}),
+    ...(verified.length ? { verified, realisedSavings: `Predicted ${formatMoney(predicted, currency)}/month over ${verified.length} verified ${verified.length === 1 ? 'change' : 'changes'}; \`rightsizer report\` shows what the bill says.` } : {}),
+    ...(revertedItems.length ? { reverted: revertedItems } : {}),
+  };
 }
 
 function dedupe(windows: Array<{ start: number; end: number }>): Array<{ start: number; end: number }> {

@@ -204,4 +204,22 @@ test('the loop: a PR, merged, verified live, OOM-killed after, undone with evide
   assert.equal(gh.openPulls().length, 1);
   assert.equal(slack.messages.filter(m => /Undo of #1/.test(JSON.stringify(m.blocks))).length, 1, 'the Slack message is edited, not posted again');
   assert.deepEqual(gh.violations, []);
+
+  // A pr run now: the dashboard issue lists #1 as verified live (the plan's change is already on main).
+  const run5 = await deliverFromPlan(plan, { config: configFile(), repoDir: fx.checkout, githubApiUrl: gh.apiUrl, env: env(), log });
+  assert.equal(run5.pullRequests[0].action, 'skipped');
+  const dashboard = gh.issues.find(i => i.number === run5.dashboard?.number)!;
+  assert.match(dashboard.body, /## Recently verified\n\nPredicted −\$[\d,.]+\/month over 1 verified change[^]*`test\/shop\/Deployment\/api`: #1 live since \d{4}-\d{2}-\d{2}/);
+
+  // The undo is merged: the next dashboard lists it under Reverted, and #1 no longer as verified.
+  git(fx.bare, ['update-ref', 'refs/heads/main', fx.branchSha(undo.head)!]);
+  gh.closePull(undo.number, { merged: true, closedAt: iso(T3 + H) });
+  const { GitHubRepo } = await import('../../src/deliver/github.ts');
+  const { redactor } = await import('../../src/deliver/redact.ts');
+  const { loopDashboard } = await import('../../src/loop/verify.ts');
+  const { loadConfig } = await import('../../src/config/load.ts');
+  const extras = await loopDashboard(new GitHubRepo({ repo: REPO, apiUrl: gh.apiUrl, token: TOKEN, redactor }), await loadConfig(configFile()), plan, new Date());
+  assert.deepEqual(extras.reverted?.map(r => r.summary), [`#${undo.number} undid #1 after a regression`]);
+  assert.equal(extras.verified, undefined);
+  assert.deepEqual(gh.violations, []);
 });

@@ -105,6 +105,19 @@ export async function deliverFromPlan(plan: Plan | undefined, opts: DeliverFromP
     throw new UserError(`no pull request was changed: ${failedSourcesError(toDeliver.failedSources)}`, { hint: toDeliver.failedSources.map(f => `${f.source}: ${f.error}`).join('; ') });
   }
   const { token, app } = await githubCredentials(opts, env);
+  // The dashboard's drift, verified and reverted sections (src/loop): a warning, never a failure.
+  let dashboardExtras;
+  if (config.dashboard?.enabled && (token || app)) {
+    try {
+      const { GitHubRepo } = await import('../../deliver/github.ts');
+      const { redactor } = await import('../../deliver/redact.ts');
+      const { loopDashboard } = await import('../../loop/verify.ts');
+      const github = new GitHubRepo({ repo: githubRepo, apiUrl: opts.githubApiUrl ?? env.GITHUB_API_URL, token, app, redactor, log: opts.log });
+      dashboardExtras = await loopDashboard(github, config, toDeliver, new Date());
+    } catch (err) {
+      opts.log(`warning: dashboard: merged changes could not be read: ${(err as Error).message}`);
+    }
+  }
   return deliverPullRequests(toDeliver, {
     repoDir,
     githubRepo,
@@ -115,6 +128,7 @@ export async function deliverFromPlan(plan: Plan | undefined, opts: DeliverFromP
     pullRequests: config.pullRequests,
     slack: slackSettings(config.slack, env),
     dashboard: config.dashboard,
+    ...(dashboardExtras ? { dashboardExtras } : {}),
     dryRun: opts.dryRun,
     log: opts.log,
   });
