@@ -184,6 +184,9 @@ export async function run(env: Env = process.env): Promise<number> {
     if (mode === 'report') {
       const { reportFor } = await import('../cli/commands/report.ts');
       const { renderMarkdown } = await import('../report/render-markdown.ts');
+      // The ledger of merged changes (predicted and realised savings) is read with the token the Action is given.
+      const reportToken = getInput('github-token', env);
+      if (reportToken) process.env.GITHUB_TOKEN ??= reportToken;
       const report = await reportFor({ demo, config: opts.config, snapshot: opts.snapshot, quiet: false }, log);
       const reportFile = path.join(env.RUNNER_TEMP ?? os.tmpdir(), 'rightsizer-report.json');
       writeFileSync(reportFile, redact(formatJson(report)));
