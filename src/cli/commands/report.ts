@@ -111,12 +111,13 @@ async function ledgerFor(opts: ReportCommandOptions, snapshot: Snapshot, log: (l
     const { loadConfig } = await import('../../config/load.ts');
     const config = await loadConfig(configPath);
     const token = process.env.GITHUB_TOKEN;
-    if (!token || !config.repository.github) return { ledgerUnavailable: 'no ledger: merged rightsizer pull requests are read from GitHub with GITHUB_TOKEN and repository.github, or give --ledger FILE (from `rightsizer verify --output json`)' };
+    const repo = config.repository.github ?? process.env.GITHUB_REPOSITORY;
+    if (!token || !repo) return { ledgerUnavailable: 'no ledger: merged rightsizer pull requests are read from GitHub with GITHUB_TOKEN and repository.github, or give --ledger FILE (from `rightsizer verify --output json`)' };
     try {
       const { GitHubRepo } = await import('../../deliver/github.ts');
       const { redactor } = await import('../../deliver/redact.ts');
       const { fetchLedger } = await import('../../loop/verify.ts');
-      entries = await fetchLedger(new GitHubRepo({ repo: config.repository.github, apiUrl: process.env.GITHUB_API_URL, token, redactor, log }), config, new Date());
+      entries = await fetchLedger(new GitHubRepo({ repo, apiUrl: process.env.GITHUB_API_URL, token, redactor, log }), config, new Date());
     } catch (err) {
       log(`warning: no ledger in the report: ${(err as Error).message}`);
       return { ledgerUnavailable: `no ledger: reading merged pull requests failed: ${(err as Error).message}` };
