@@ -84,3 +84,26 @@ test('report --demo: predicted and realised savings of the demo\'s merged change
   assert.match(markdown, /## Merged changes: predicted and realised savings/);
   assert.match(markdown, /\| 2026-11-17 \| \[#12\]\(https:\/\/github\.com\/example\/platform-gitops\/pull\/12\) \| prod-gke \| \$1,221 \| \$[\d,]+ \| high: /);
 });
+
+test('report --ledger FILE: the entries of a verify --output json file; a file that is not one is a clear error', async () => {
+  const { execFile } = await import('node:child_process');
+  const { promisify } = await import('node:util');
+  const { mkdtempSync, readFileSync, rmSync, writeFileSync } = await import('node:fs');
+  const os = await import('node:os');
+  const path = await import('node:path');
+  const { repoRoot } = await import('../helpers/shared.ts');
+  const dir = mkdtempSync(path.join(os.tmpdir(), 'rightsizer-ledger-file-'));
+  try {
+    const demo = JSON.parse(readFileSync(path.join(repoRoot, 'fixtures/demo/ledger.json'), 'utf8')) as { ledger: LedgerEntry[] };
+    const file = path.join(dir, 'verify.json');
+    writeFileSync(file, JSON.stringify({ ledger: demo.ledger.filter(e => e.pr === 12), changes: [], reverts: [], slack: [], queries: 0 }));
+    const run = (...args: string[]) => promisify(execFile)(process.execPath, [path.join(repoRoot, 'src/cli/bin.ts'), 'report', '--demo', '--quiet', '--output', 'json', ...args], { cwd: repoRoot, maxBuffer: 64 * 2 ** 20 });
+    const report = JSON.parse((await run('--ledger', file)).stdout);
+    assert.deepEqual(report.ledger.changes.map((c: { pr: number; cluster: string }) => `${c.pr} ${c.cluster}`), ['12 prod-aks', '12 prod-eks', '12 prod-gke']);
+    const bad = path.join(dir, 'bad.json');
+    writeFileSync(bad, JSON.stringify({ ledger: [{ pr: 1 }] }));
+    await assert.rejects(run('--ledger', bad), (err: { code?: number; stderr?: string }) => err.code === 2 && /bad\.json: entry 0 of the ledger needs pr, mergedAt and block\.workloads/.test(err.stderr ?? ''));
+  } finally {
+    rmSync(dir, { recursive: true, force: true });
+  }
+});

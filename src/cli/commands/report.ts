@@ -102,9 +102,10 @@ async function readLedgerFile(file: string): Promise<LedgerEntry[]> {
 async function ledgerFor(opts: ReportCommandOptions, snapshot: Snapshot, log: (line: string) => void): Promise<{ ledger?: { entries: LedgerEntry[]; costs: Snapshot['costs']; until: string }; ledgerUnavailable?: string }> {
   const { DEMO, collectCostRows } = await import('../../pipeline.ts');
   let entries: LedgerEntry[];
-  let until = new Date().toISOString().slice(0, 10);
+  // The bill is complete up to yesterday; the demo's runs to its recorded end.
+  const until = opts.demo ? DEMO.ledgerUntil : new Date().toISOString().slice(0, 10);
   if (opts.ledger) entries = await readLedgerFile(opts.ledger);
-  else if (opts.demo) { entries = await readLedgerFile(DEMO.ledger); until = DEMO.ledgerUntil; }
+  else if (opts.demo) entries = await readLedgerFile(DEMO.ledger);
   else {
     const configPath = opts.config ?? 'rightsizer.yaml';
     if (!existsSync(configPath)) return { ledgerUnavailable: `no ledger: ${configPath} not found, and no --ledger FILE` };
