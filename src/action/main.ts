@@ -219,6 +219,7 @@ export async function run(env: Env = process.env): Promise<number> {
         setOutput('pr-number', String(opened.number ?? ''), env);
       }
       for (const c of result.changes.filter(c => c.state === 'drift' || c.regressions.length > 0)) process.stdout.write(`::warning title=rightsizer verify::${escapeData(c.summary)}\n`);
+      if (result.failedSources?.length) throw new UserError(`${result.failedSources.map(f => f.source).join(', ')} could not be read: the merged changes there are unknown this run`, { hint: result.failedSources.map(f => `${f.source}: ${f.error}`).join('; ') });
       return 0;
     }
     const plan = await buildPlan(opts, log);

@@ -10,7 +10,7 @@ import path from 'node:path';
 import { checkCollectSettings, loadConfig } from '../config/load.ts';
 import type { RightsizerConfig, SlackConfig } from '../config/types.ts';
 import { UserError, EXIT } from '../core/errors.ts';
-import { PLAN_SCHEMA_VERSION, type DriftFinding, type Plan } from '../core/plan.ts';
+import { PLAN_SCHEMA_VERSION, type DriftFinding, type FailedSource, type Plan } from '../core/plan.ts';
 import type { WorkloadSpec } from '../core/types.ts';
 import { readForVerify, type ArgoApp } from '../collect/prometheus/verify.ts';
 import { GitRepo } from '../deliver/git.ts';
@@ -69,6 +69,8 @@ export interface VerifyResult {
   slack: Array<{ ok: boolean; error?: string }>;
   /** Prometheus queries made, over all clusters. */
   queries: number;
+  /** Clusters whose Prometheus could not be read: their changes are unknown this run. */
+  failedSources?: FailedSource[];
 }
 
 const DRIFT_MARKER = /<!-- rightsizer:drift ([0-9a-f]{16}) -->/;
@@ -114,6 +116,7 @@ async function run(config: RightsizerConfig, options: VerifyOptions, log: (line:
   }
   const live = new Map<string, WorkloadSpec>();
   const argo: ArgoApp[] = [];
+  const failedSources: FailedSource[] = [];
   const clusters = config.clusters.filter(c => ledger.some(e => e.block.workloads.some(w => w.id.startsWith(`${c.name}/`))));
   // `${VAR}` in Prometheus URLs and the variables auth names: checked (and filled in) as for collect.
   checkCollectSettings(config, clusters);
@@ -124,7 +127,16 @@ async function run(config: RightsizerConfig, options: VerifyOptions, log: (line:
     if (ids.length === 0) continue;
     const windows = dedupe([...windowsOf.values()].flatMap(w => [w.before, w.after]));
     log(`reading ${ids.length} ${ids.length === 1 ? 'workload' : 'workloads'} of ${cluster.name} from Prometheus (${windows.length} ${windows.length === 1 ? 'window' : 'windows'})`);
-    const reading = await readForVerify(cluster, ids, nowSeconds, windows, { fetch: options.fetch });
+    let reading;
+    try {
+      reading = await readForVerify(cluster, ids, nowSeconds, windows, { fetch: options.fetch });
+    } catch (err) {
+      // One cluster's Prometheus failing leaves its changes unknown (never drift, never an undo); the others go on.
+      const hint = err instanceof UserError && err.hint ? ` (${err.hint})` : '';
+      failedSources.push({ source: `prometheus:${cluster.name}`, error: `${(err as Error).message}${hint}` });
+      log(`error: ${cluster.name}: ${(err as Error).message}${hint}`);
+      continue;
+    }
     queries += reading.queries;
     for (const [id, spec] of reading.live) live.set(id, spec);
     argo.push(...reading.argo);
@@ -140,7 +152,7 @@ async function run(config: RightsizerConfig, options: VerifyOptions, log: (line:
 
   // 3. Live or drift.
   const statuses = liveStatus(ledger, live, now, settings.liveAfterMinutes * 60);
-  const result: VerifyResult = { ledger, changes: [], reverts: [], slack: [], queries };
+  const result: VerifyResult = { ledger, changes: [], reverts: [], slack: [], queries, ...(failedSources.length ? { failedSources } : {}) };
   for (const s of statuses) {
     const entry = s.entry;
     const namespaces = new Set(entry.block.workloads.map(w => w.id.split('/')[1]));

@@ -7,6 +7,8 @@
 import { after, before, test } from 'node:test';
 import assert from 'node:assert/strict';
 import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { createServer } from 'node:http';
+import type { AddressInfo } from 'node:net';
 import os from 'node:os';
 import path from 'node:path';
 import { prometheusBinaries, prometheusWithWorld, type PrometheusServer } from '../helpers/prometheus-server.ts';
@@ -25,6 +27,7 @@ const iso = (s: number) => new Date(s * 1000).toISOString();
 
 let skipped: string | undefined;
 let dir: string, fx: GitFixture, gh: FakeGitHub, slack: FakeSlack, prometheus: PrometheusServer | undefined;
+let broken: { url: string; close(): Promise<void> } | undefined;
 
 before(async () => {
   if (!prometheusBinaries()) {
@@ -47,6 +50,13 @@ before(async () => {
     head: 'rightsizer/all', base: 'main', state: 'closed', draft: false, merged_at: iso(MERGED), closed_at: iso(MERGED), created_at: iso(MERGED - D),
     labels: ['rightsizer'], assignees: [], reviewers: [], teamReviewers: [],
   });
+  // A second merged change, in a cluster whose Prometheus answers every query with an error.
+  broken = await new Promise(resolve => {
+    const server = createServer((_req, res) => { res.writeHead(400, { 'content-type': 'application/json' }); res.end('{"status":"error","errorType":"bad_data","error":"storage is read-only"}'); });
+    server.listen(0, '127.0.0.1', () => resolve({ url: `http://127.0.0.1:${(server.address() as AddressInfo).port}`, close: () => new Promise<void>(r => server.close(() => r())) }));
+  });
+  const other = { ...block, workloads: [{ ...block.workloads[0], id: 'other/shop/Deployment/web' }] };
+  gh.pulls.push({ ...gh.pulls[0], number: 5, body: bodyWithMarker(`Body\n\n${renderLedgerBlock(other)}`, 'rightsizer: rightsize 1 workload', 'all', 'b'.repeat(64)) });
   prometheus = await prometheusWithWorld([{
     cluster: 'test', namespace: 'shop', kind: 'Deployment', name: 'api', replicas: 1,
     pods: [{ name: 'api-6b7c8d9f5-ab12c', start: MERGED - 2 * D, end: MERGED + D, containers: [{ name: 'api', requests: { cpu: 0.5, memory: GI }, cpu: () => 0.1, memory: () => 300 * 2 ** 20 }] }],
@@ -59,6 +69,9 @@ before(async () => {
   - name: test
     cloud: on-prem
     prometheus: { url: ${prometheus.url}, clusterLabel: cluster }
+  - name: other
+    cloud: on-prem
+    prometheus: { url: ${broken!.url} }
 repository: { github: example/gitops }
 slack: { botTokenEnv: DRIFT_SLACK_TOKEN, channel: C0OPS, apiUrl: ${slack.apiUrl} }
 `);
@@ -66,6 +79,7 @@ slack: { botTokenEnv: DRIFT_SLACK_TOKEN, channel: C0OPS, apiUrl: ${slack.apiUrl}
 
 after(async () => {
   await prometheus?.close();
+  await broken?.close();
   await gh?.close();
   await slack?.close();
   fx?.cleanup();
@@ -78,12 +92,13 @@ test('verify: a merged change not running is pending, then drift: one comment an
   const verify = (at: number) => runVerify({ config: path.join(dir, 'rightsizer.yaml'), repoDir: fx.checkout, githubApiUrl: gh.apiUrl, now: new Date(at * 1000), env: { ...process.env, GITHUB_TOKEN: TOKEN }, log: () => {} });
 
   const early = await verify(MERGED + H);
-  assert.deepEqual(early.changes.map(c => c.state), ['pending']);
+  assert.deepEqual(early.changes.map(c => [c.pr, c.state]), [[4, 'pending'], [5, 'unknown']]);
+  assert.deepEqual(early.failedSources?.map(f => f.source), ['prometheus:other'], 'a Prometheus that fails leaves its changes unknown, never drift');
   assert.equal(gh.comments.length, 0);
   assert.equal(slack.messages.length, 0);
 
   const late = await verify(MERGED + 3 * H);
-  assert.deepEqual(late.changes.map(c => c.state), ['drift']);
+  assert.deepEqual(late.changes.map(c => c.state), ['drift', 'unknown']);
   assert.deepEqual(late.changes[0].drift.map(d => [d.container, d.field, d.git, d.live]), [['api', 'memory.request', '768Mi', '1Gi']]);
   assert.equal(late.reverts.length, 0, 'drift is not a regression: no undo');
   assert.deepEqual(late.changes[0].argo, ['Argo CD Application shop (namespace shop): OutOfSync, Healthy']);
@@ -94,7 +109,7 @@ test('verify: a merged change not running is pending, then drift: one comment an
   assert.match(slack.messages[0].text, /rightsizer: drift after #4: test\/shop\/Deployment\/api container api memory\.request: Git 768Mi, live 1Gi; Argo CD Application shop/);
 
   const again = await verify(MERGED + 4 * H);
-  assert.deepEqual(again.changes.map(c => c.state), ['drift']);
+  assert.deepEqual(again.changes.map(c => c.state), ['drift', 'unknown']);
   assert.equal(gh.comments.length, 1, 'the same drift is not commented twice');
   assert.equal(slack.messages.length, 1, 'nor alerted twice');
   assert.deepEqual(gh.violations, []);

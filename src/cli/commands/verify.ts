@@ -62,6 +62,7 @@ export function verifyText(result: VerifyResult): string {
     for (const d of c.drift) out.push(`    drift: ${d.workload}${d.container ? ` ${d.container}` : ''} ${d.field}: Git ${d.git}, live ${d.live ?? 'unset'}`);
     for (const r of c.regressions) out.push(`    regression: ${r.evidence}`);
   }
+  for (const f of result.failedSources ?? []) out.push(`failed: ${f.source}: ${f.error}`);
   for (const r of result.reverts) out.push(`undo ${r.branch}: ${r.action}${r.number ? ` #${r.number}` : ''}${r.url ? ` ${r.url}` : ''}${r.reason ? ` (${r.reason})` : ''}`);
   return `${out.join('\n')}\n`;
 }
@@ -81,7 +82,8 @@ Only instant queries for the workloads of merged rightsizer pull requests: cheap
 hourly schedule. Thresholds: the verify section of rightsizer.yaml (docs/DELIVERY.md).
 Credentials as for \`pr\`: GITHUB_TOKEN, or RIGHTSIZER_GITHUB_APP_ID and ..._PRIVATE_KEY(_FILE).
 
-Exit status: 0 when every change runs as merged, 1 when there is drift or a regression.
+Exit status: 0 when every change runs as merged, 1 when there is drift, a regression, or a
+Prometheus that could not be read (its changes are reported unknown, never undone).
 
 Examples:
   $ GITHUB_TOKEN=... rightsizer verify --config rightsizer.yaml
@@ -100,6 +102,6 @@ Examples:
       const result = await runVerify({ config: opts.config, repoDir: opts.repoDir, githubRepo: opts.githubRepo, githubApiUrl: opts.githubApiUrl, base: opts.base, dryRun: opts.dryRun, now, log });
       process.stdout.write(opts.output === 'json' ? formatJson(result) : verifyText(result));
       for (const s of result.slack) if (!s.ok) process.stderr.write(`warning: Slack: ${s.error}\n`);
-      if (result.changes.some(c => c.state === 'drift' || c.regressions.length > 0)) process.exitCode = 1;
+      if (result.failedSources?.length || result.changes.some(c => c.state === 'drift' || c.regressions.length > 0)) process.exitCode = 1;
     });
 }
