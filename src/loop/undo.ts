@@ -5,7 +5,8 @@
 // Pure; the plan it makes goes through the normal delivery path (branch, scope guard, marker).
 
 import type { RegressionThresholds } from '../config/types.ts';
-import type { Change, ContainerRecommendation, Recommendation, WorkloadKind } from '../core/types.ts';
+import type { Plan } from '../core/plan.ts';
+import type { Change, ContainerRecommendation, Edit, Recommendation, Unplaced, WorkloadKind } from '../core/types.ts';
 import { gitValues, type ContainerField, type LedgerEntry, type LedgerWorkload, type WorkloadField } from './ledger.ts';
 import type { Regression } from './regression.ts';
 
@@ -84,4 +85,60 @@ export function undoRecommendations(entry: LedgerEntry, ledger: LedgerEntry[], r
     });
   }
   return out;
+}
+
+/** A workload whose change was undone: lowering it again waits until `until` (YYYY-MM-DD). */
+export interface Hold {
+  pr: number;
+  until: string;
+}
+
+/** Workloads undone by a merge within the last `days`: rightsizer does not fight its own undo. */
+export function undoneWorkloads(ledger: LedgerEntry[], now: Date, days: number): Map<string, Hold> {
+  const held = new Map<string, Hold>();
+  for (const e of ledger) {
+    if (e.block.kind !== 'revert') continue;
+    const until = Date.parse(e.mergedAt) + days * 86_400_000;
+    if (until <= now.getTime()) continue;
+    for (const w of e.block.workloads) held.set(w.id, { pr: e.pr, until: new Date(until).toISOString().slice(0, 10) });
+  }
+  return held;
+}
+
+/** Does the recommendation lower any setting (a request, a limit, replicas, an HPA bound)? */
+export function lowers(rec: Recommendation): boolean {
+  const down = (c: Change | undefined) => c?.from !== undefined && c.to !== undefined && c.to < c.from;
+  return rec.containers.some(c => (Object.values(KEY) as Array<keyof ContainerRecommendation>).some(k => down(c[k] as Change | undefined)))
+    || down(rec.replicas) || down(rec.hpa?.minReplicas) || down(rec.hpa?.maxReplicas);
+}
+
+/**
+ * The plan without the lowering recommendations of workloads undone recently: they are listed as
+ * not placed, with the undo that holds them, and the files are edited for the others only
+ * (`replan` places a list of recommendations, as the plan stage does).
+ */
+export function holdBackUndone(plan: Plan, held: Map<string, Hold>, replan: (recs: Recommendation[]) => { edits: Edit[]; unplaced: Unplaced[] }): Plan {
+  const edited = new Set(plan.edits.flatMap(e => e.recommendations));
+  const holds = plan.recommendations.filter(r => held.has(r.id) && edited.has(r.id) && lowers(r));
+  if (holds.length === 0) return plan;
+  const ids = new Set(holds.map(r => r.id));
+  const { edits, unplaced } = replan(plan.recommendations.filter(r => !ids.has(r.id)));
+  const nowEdited = new Set(edits.flatMap(e => e.recommendations));
+  const included = plan.recommendations.filter(r => nowEdited.has(r.id));
+  const currencies = [...new Set(included.map(r => r.cost?.currency).filter(Boolean))] as string[];
+  const clouds = [...new Set(included.map(r => plan.prices.find(p => p.cluster === r.ref.cluster)?.cloud).filter(Boolean))] as string[];
+  return {
+    ...plan,
+    edits,
+    unplaced: [
+      ...unplaced,
+      ...holds.map(r => ({ recommendation: r.id, reason: `undone in #${held.get(r.id)!.pr} after a regression: not lowered again before ${held.get(r.id)!.until} (closedCooldownDays)` })),
+    ],
+    totals: {
+      monthly: Math.round(included.reduce((a, r) => a + (r.cost?.monthly ?? 0), 0) * 100) / 100,
+      currency: currencies.length === 1 ? currencies[0] : currencies.length === 0 ? 'USD' : 'mixed',
+      workloads: included.length,
+      clouds: clouds.sort(),
+    },
+  };
 }

@@ -242,9 +242,9 @@ const DASHBOARD_RECENT_DAYS = 30;
  * verified live and the undos merged in the last 30 days (from the ledger and the live
  * comments verify left). Reads GitHub only: no Prometheus, no billing.
  */
-export async function loopDashboard(github: GitHubRepo, config: RightsizerConfig, plan: Plan, now: Date): Promise<Pick<DashboardInput, 'drift' | 'verified' | 'reverted' | 'realisedSavings'>> {
+export async function loopDashboard(github: GitHubRepo, ledger: LedgerEntry[], plan: Plan, now: Date): Promise<Pick<DashboardInput, 'drift' | 'verified' | 'reverted' | 'realisedSavings'>> {
   const since = now.getTime() - DASHBOARD_RECENT_DAYS * 86_400_000;
-  const recent = (await fetchLedger(github, config, now)).filter(e => Date.parse(e.mergedAt) >= since);
+  const recent = ledger.filter(e => Date.parse(e.mergedAt) >= since);
   const reverted = new Set(recent.filter(e => e.block.kind === 'revert').map(e => e.block.reverts));
   const names = (e: LedgerEntry) => `${e.block.workloads[0].id}${e.block.workloads.length > 1 ? ` and ${e.block.workloads.length - 1} more` : ''}`;
   const verified: DashboardItem[] = [];

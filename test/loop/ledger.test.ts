@@ -8,7 +8,8 @@ import type { WorkloadSpec } from '../../src/core/types.ts';
 import { buildLedger, gitValues, ledgerBlock, readLedgerBlock, renderLedgerBlock, type LedgerBlock, type LedgerEntry } from '../../src/loop/ledger.ts';
 import { liveStatus } from '../../src/loop/live.ts';
 import { findRegressions, windowsFor, type Counts, type Window } from '../../src/loop/regression.ts';
-import { undoRecommendations } from '../../src/loop/undo.ts';
+import { holdBackUndone, undoneWorkloads, undoRecommendations } from '../../src/loop/undo.ts';
+import { plan as buildPlan } from '../helpers/plan-builder.ts';
 import { bodyWithMarker, readMarker } from '../../src/deliver/github.ts';
 import { GI, MI, recommendation } from '../helpers/plan-builder.ts';
 
@@ -108,4 +109,25 @@ test('undo: restores the old values of the regressed container, or raises memory
   const later = entry(2, '2026-11-17T00:00:00Z', block({ 'cpu.request': [0.5, 0.4] }));
   const [partial] = undoRecommendations(e, [e, later], [oom], T);
   assert.equal(partial.containers[0].cpuRequest, undefined);
+});
+
+test('after an undo, lowering the workload again waits closedCooldownDays; a raise does not wait', () => {
+  const undo = entry(8, '2026-11-18T00:00:00Z', block({ 'memory.request': [768 * MI, GI] }, { kind: 'revert', reverts: 7 }));
+  const held = undoneWorkloads([undo], new Date('2026-11-20T00:00:00Z'), 30);
+  assert.deepEqual([...held], [[ID, { pr: 8, until: '2026-12-18' }]]);
+  assert.equal(undoneWorkloads([undo], new Date('2026-12-19T00:00:00Z'), 30).size, 0, 'the hold ends');
+  const cut = recommendation({ cluster: 'prod', namespace: 'shop', name: 'api--v2', containers: [{ name: 'api', memory: [GI, 768 * MI] }], monthly: -10 });
+  const other = recommendation({ cluster: 'prod', namespace: 'shop', name: 'web', containers: [{ name: 'web', cpu: [1, 0.5] }], monthly: -20 });
+  const edit = (id: string, path: string) => ({ path, oldText: 'a', newText: 'b', recommendations: [id], locations: [] });
+  const plan = buildPlan({ recommendations: [cut, other], edits: [edit(cut.id, 'api.yaml'), edit(other.id, 'web.yaml')] });
+  let asked: string[] = [];
+  const held2 = holdBackUndone(plan, held, recs => { asked = recs.map(r => r.id); return { edits: [edit(other.id, 'web.yaml')], unplaced: [] }; });
+  assert.deepEqual(asked, [other.id], 'only the others are placed again');
+  assert.deepEqual(held2.edits.map(e => e.path), ['web.yaml']);
+  assert.match(held2.unplaced.at(-1)!.reason, /^undone in #8 after a regression: not lowered again before 2026-12-18/);
+  assert.equal(held2.totals.workloads, 1);
+  assert.equal(held2.totals.monthly, -20);
+  const raise = recommendation({ cluster: 'prod', namespace: 'shop', name: 'api--v2', containers: [{ name: 'api', memory: [GI, 1536 * MI] }], monthly: 10 });
+  const raising = buildPlan({ recommendations: [raise], edits: [edit(raise.id, 'api.yaml')] });
+  assert.equal(holdBackUndone(raising, held, () => { throw new Error('not re-planned'); }), raising, 'a raise goes ahead');
 });

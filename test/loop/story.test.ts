@@ -218,8 +218,17 @@ test('the loop: a PR, merged, verified live, OOM-killed after, undone with evide
   const { redactor } = await import('../../src/deliver/redact.ts');
   const { loopDashboard } = await import('../../src/loop/verify.ts');
   const { loadConfig } = await import('../../src/config/load.ts');
-  const extras = await loopDashboard(new GitHubRepo({ repo: REPO, apiUrl: gh.apiUrl, token: TOKEN, redactor }), await loadConfig(configFile()), plan, new Date());
+  const { fetchLedger } = await import('../../src/loop/verify.ts');
+  const github = new GitHubRepo({ repo: REPO, apiUrl: gh.apiUrl, token: TOKEN, redactor });
+  const extras = await loopDashboard(github, await fetchLedger(github, await loadConfig(configFile()), new Date()), plan, new Date());
   assert.deepEqual(extras.reverted?.map(r => r.summary), [`#${undo.number} undid #1 after a regression`]);
   assert.equal(extras.verified, undefined);
+
+  // The same cut, proposed again right after its undo: held back for closedCooldownDays, no new pull request.
+  const pullsBefore = gh.pulls.length;
+  const run6 = await deliverFromPlan(plan, { config: configFile(), repoDir: fx.checkout, githubApiUrl: gh.apiUrl, env: env(), log });
+  assert.deepEqual(run6.pullRequests, []);
+  assert.equal(gh.pulls.length, pullsBefore);
+  assert.ok(lines.some(l => new RegExp(`test/shop/Deployment/api: undone in #${undo.number} after a regression: not lowered again before \\d{4}-\\d{2}-\\d{2}`).test(l)), lines.filter(l => /undone/.test(l)).join('\n'));
   assert.deepEqual(gh.violations, []);
 });

@@ -99,23 +99,45 @@ export async function deliverFromPlan(plan: Plan | undefined, opts: DeliverFromP
   const githubRepo = opts.githubRepo ?? config.repository.github;
   if (!githubRepo) throw new UserError('which GitHub repository? pass --github-repo OWNER/NAME or set repository.github in the configuration', { exitCode: EXIT.usage });
 
-  const toDeliver = plan ?? await buildPlan({ demo: opts.demo, snapshot: opts.snapshot, repoDir, config: opts.config, quiet: opts.quiet }, opts.log);
+  let toDeliver = plan ?? await buildPlan({ demo: opts.demo, snapshot: opts.snapshot, repoDir, config: opts.config, quiet: opts.quiet }, opts.log);
   if (toDeliver.failedSources?.length) {
     // A partial plan would drop the missing clusters' changes from open pull requests.
     throw new UserError(`no pull request was changed: ${failedSourcesError(toDeliver.failedSources)}`, { hint: toDeliver.failedSources.map(f => `${f.source}: ${f.error}`).join('; ') });
   }
   const { token, app } = await githubCredentials(opts, env);
-  // The dashboard's drift, verified and reverted sections (src/loop): a warning, never a failure.
+  // The merged changes (src/loop): a workload undone after a regression is not lowered again
+  // during closedCooldownDays, and the dashboard lists drift, verified and reverted changes.
+  // Reading them is a warning when it fails, never a failure.
   let dashboardExtras;
-  if (config.dashboard?.enabled && (token || app)) {
+  if (token || app) {
+    let ledger;
+    const { GitHubRepo } = await import('../../deliver/github.ts');
+    const { redactor } = await import('../../deliver/redact.ts');
+    const { fetchLedger, loopDashboard } = await import('../../loop/verify.ts');
+    const github = new GitHubRepo({ repo: githubRepo, apiUrl: opts.githubApiUrl ?? env.GITHUB_API_URL, token, app, redactor, log: opts.log });
     try {
-      const { GitHubRepo } = await import('../../deliver/github.ts');
-      const { redactor } = await import('../../deliver/redact.ts');
-      const { loopDashboard } = await import('../../loop/verify.ts');
-      const github = new GitHubRepo({ repo: githubRepo, apiUrl: opts.githubApiUrl ?? env.GITHUB_API_URL, token, app, redactor, log: opts.log });
-      dashboardExtras = await loopDashboard(github, config, toDeliver, new Date());
+      ledger = await fetchLedger(github, config, new Date());
     } catch (err) {
-      opts.log(`warning: dashboard: merged changes could not be read: ${(err as Error).message}`);
+      opts.log(`warning: merged changes could not be read (undos are not held back, the dashboard lists none): ${(err as Error).message}`);
+    }
+    if (ledger) {
+      const { holdBackUndone, undoneWorkloads } = await import('../../loop/undo.ts');
+      const held = undoneWorkloads(ledger, new Date(), config.pullRequests.closedCooldownDays);
+      if (held.size > 0) {
+        const { planEdits, readRepoFiles } = await import('../../gitops/index.ts');
+        const files = await readRepoFiles(repoDir, { include: config.repository.include, exclude: config.repository.exclude });
+        const before = toDeliver.edits.length;
+        toDeliver = holdBackUndone(toDeliver, held, recs => planEdits(files, recs, { repository: config.repository, clusters: config.clusters }));
+        for (const u of toDeliver.unplaced.filter(x => x.reason.startsWith('undone in #'))) opts.log(`${u.recommendation}: ${u.reason}`);
+        if (toDeliver.edits.length !== before) opts.log(`held back by undos: ${before - toDeliver.edits.length} of ${before} file edits`);
+      }
+      if (config.dashboard?.enabled) {
+        try {
+          dashboardExtras = await loopDashboard(github, ledger, toDeliver, new Date());
+        } catch (err) {
+          opts.log(`warning: dashboard: merged changes could not be read: ${(err as Error).message}`);
+        }
+      }
     }
   }
   return deliverPullRequests(toDeliver, {
