@@ -125,7 +125,8 @@ async function run(config: RightsizerConfig, options: VerifyOptions, log: (line:
   for (const cluster of clusters) {
     const ids = [...new Set(ledger.flatMap(e => e.block.workloads.map(w => w.id)))].filter(id => id.startsWith(`${cluster.name}/`));
     if (ids.length === 0) continue;
-    const windows = dedupe([...windowsOf.values()].flatMap(w => [w.before, w.after]));
+    // Only the windows of the changes that touch this cluster.
+    const windows = dedupe([...windowsOf].filter(([e]) => e.block.workloads.some(w => w.id.startsWith(`${cluster.name}/`))).flatMap(([, w]) => [w.before, w.after]));
     log(`reading ${ids.length} ${ids.length === 1 ? 'workload' : 'workloads'} of ${cluster.name} from Prometheus (${windows.length} ${windows.length === 1 ? 'window' : 'windows'})`);
     let reading;
     try {
