@@ -159,7 +159,9 @@ async function run(config: RightsizerConfig, options: VerifyOptions, log: (line:
     const namespaces = new Set(entry.block.workloads.map(w => w.id.split('/')[1]));
     const unsynced = argo.filter(a => namespaces.has(a.namespace) && (a.sync !== 'Synced' || a.health !== 'Healthy'))
       .map(a => `Argo CD Application ${a.name} (namespace ${a.namespace}): ${a.sync || 'sync unknown'}, ${a.health || 'health unknown'}`).sort();
-    const summary = reverted.has(entry.pr) ? `#${entry.pr} was undone` : s.summary;
+    const failed = failedSources.filter(f => entry.block.workloads.some(w => f.source === `prometheus:${w.id.split('/')[0]}`)).map(f => f.source);
+    const summary = reverted.has(entry.pr) ? `#${entry.pr} was undone`
+      : s.state === 'unknown' && failed.length ? `#${entry.pr}: unknown this run, ${failed.join(', ')} could not be read` : s.summary;
     const change: VerifiedChange = {
       pr: entry.pr, url: entry.url, kind: entry.block.kind, mergedAt: entry.mergedAt,
       state: reverted.has(entry.pr) ? 'reverted' : s.state, summary: unsynced.length && s.state !== 'live' ? `${summary}; ${unsynced.join('; ')}` : summary,

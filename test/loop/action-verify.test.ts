@@ -68,7 +68,7 @@ test('Action mode verify: verify-file, job summary, and an error annotation for 
   const result = JSON.parse(readFileSync(outputs['verify-file'], 'utf8'));
   assert.deepEqual(result.changes.map((c: { pr: number; state: string }) => [c.pr, c.state]), [[2, 'unknown']]);
   assert.deepEqual(result.failedSources.map((f: { source: string }) => f.source), ['prometheus:test']);
-  assert.match(readFileSync(files.summary, 'utf8'), /## rightsizer verify\n\n```\n#2 UNKNOWN: #2: Prometheus reports nothing for test\/shop\/Deployment\/api\nfailed: prometheus:test: /);
+  assert.match(readFileSync(files.summary, 'utf8'), /## rightsizer verify\n\n```\n#2 UNKNOWN: #2: unknown this run, prometheus:test could not be read\nfailed: prometheus:test: /);
   assert.equal(stdout.split(TOKEN).length - 1, 1, 'the token appears only in the mask command');
   assert.deepEqual(gh.violations, []);
   assert.equal(gh.comments.length, 0, 'nothing is commented on a change whose state is unknown');
