@@ -31,6 +31,9 @@ export const DEMO = {
   prometheus: path.join(projectRoot, 'fixtures/demo/prometheus'),
   billing: path.join(projectRoot, 'fixtures/demo/billing'),
   windowEnd: '2026-11-16T00:00:00Z',
+  /** Merged changes of the demo (what `verify` would rebuild from GitHub), and the day the demo's bill runs to (exclusive). */
+  ledger: path.join(projectRoot, 'fixtures/demo/ledger.json'),
+  ledgerUntil: '2026-12-01',
   env: { DEMO_AWS_ACCESS_KEY_ID: 'AKIADEMODEMODEMODEMO', DEMO_AWS_SECRET_ACCESS_KEY: 'demo-secret-not-a-real-key' },
 };
 
@@ -141,6 +144,25 @@ export async function collect(options: CollectOptions = {}): Promise<{ snapshot:
 }
 
 /**
+ * Cost rows of a day range from the configured billing sources (the days around merged changes,
+ * for realised savings); the demo replays its recordings.
+ */
+export async function collectCostRows(range: { start: string; end: string }, options: { configPath?: string; demo?: boolean; log?: (line: string) => void }): Promise<{ rows: Snapshot['costs']; sources: SourceStatus[] }> {
+  let server: ReplayServer | undefined;
+  try {
+    if (options.demo) {
+      server = await startReplayServer([billingReplayHandler(DEMO.billing)]);
+      for (const [k, v] of Object.entries(DEMO.env)) process.env[k] ??= v;
+    }
+    const config = await configFor(options, server ? { DEMO_URL: server.url } : {});
+    const billing = await collectBilling(config.billing, config.clusters, range, { log: options.log });
+    return { rows: billing.rows, sources: billing.sources };
+  } finally {
+    await server?.close();
+  }
+}
+
+/**
  * Why a collection read nothing at all (every source failed), or undefined. `collect` exits
  * non-zero then, so a CI job does not stay green on an empty snapshot.
  */
@@ -178,7 +200,9 @@ export async function planFromSnapshot(collected: Snapshot, options: PlanOptions
   const priced = priceRecommendations(governed, snapshot.profiles, snapshot.prices);
 
   const files = await readRepoFiles(repoDir, { include: config.repository.include, exclude: config.repository.exclude });
-  const { edits, unplaced } = planEdits(files, priced, { repository: config.repository, clusters: config.clusters });
+  const live = new Map(snapshot.profiles.map(p => [workloadId(p.ref), p.current]));
+  const { edits, unplaced, drift } = planEdits(files, priced, { repository: config.repository, clusters: config.clusters, live });
+  for (const d of drift) options.log?.(`drift: ${d.workload}${d.container ? ` container ${d.container}` : ''} ${d.field}: ${d.reason}`);
   const failed = snapshot.sources.filter(s => !s.ok).map(s => ({ source: s.source, error: s.error ?? 'failed' }));
   options.log?.(`planned ${edits.length} file edits for ${priced.filter(r => r.status === 'ok').length} workloads`);
 
@@ -191,6 +215,7 @@ export async function planFromSnapshot(collected: Snapshot, options: PlanOptions
     prices: snapshot.prices,
     totals: planTotals(priced, new Set(edits.flatMap(e => e.recommendations)), snapshot),
     ...(failed.length ? { failedSources: failed } : {}),
+    ...(drift.length ? { drift } : {}),
   };
 }
 

@@ -88,7 +88,7 @@ export function jobSummary(plan: Plan, prUrls: string[]): string {
   ].join('\n');
 }
 
-const MODES = ['plan', 'pr', 'review', 'report', 'collect', 'merge'];
+const MODES = ['plan', 'pr', 'review', 'report', 'collect', 'merge', 'verify'];
 
 /** Input `snapshots`: files or glob patterns, one per line or space-separated, relative to the workspace. */
 export function snapshotFiles(input: string, workspace: string): string[] {
@@ -184,12 +184,42 @@ export async function run(env: Env = process.env): Promise<number> {
     if (mode === 'report') {
       const { reportFor } = await import('../cli/commands/report.ts');
       const { renderMarkdown } = await import('../report/render-markdown.ts');
+      // The ledger of merged changes (predicted and realised savings) is read with the token the Action is given.
+      const reportToken = getInput('github-token', env);
+      if (reportToken) process.env.GITHUB_TOKEN ??= reportToken;
       const report = await reportFor({ demo, config: opts.config, snapshot: opts.snapshot, quiet: false }, log);
       const reportFile = path.join(env.RUNNER_TEMP ?? os.tmpdir(), 'rightsizer-report.json');
       writeFileSync(reportFile, redact(formatJson(report)));
       setOutput('report-file', reportFile, env);
       if (env.GITHUB_STEP_SUMMARY) appendFileSync(env.GITHUB_STEP_SUMMARY, redact(renderMarkdown(report)));
       for (const f of report.sources.failed) process.stdout.write(`::warning title=rightsizer::${escapeData(`source ${f.source} failed: ${f.error ?? ''}`)}\n`);
+      return 0;
+    }
+    if (mode === 'verify') {
+      const slackWebhookUrl = getInput('slack-webhook-url', env);
+      if (slackWebhookUrl) process.env.RIGHTSIZER_SLACK_WEBHOOK_URL = slackWebhookUrl;
+      const { runVerify, verifyText } = await import('../cli/commands/verify.ts');
+      const result = await runVerify({
+        config: opts.config, repoDir: repoDir ?? workspace, dryRun,
+        githubRepo: getInput('github-repo', env) || env.GITHUB_REPOSITORY,
+        githubApiUrl: getInput('github-api-url', env) || env.GITHUB_API_URL,
+        token: getInput('github-token', env) || undefined,
+        appId: getInput('app-id', env) || undefined,
+        appPrivateKey: getInput('app-private-key', env) || undefined,
+        env: { ...process.env, ...env },
+        log,
+      });
+      const verifyFile = path.join(env.RUNNER_TEMP ?? os.tmpdir(), 'rightsizer-verify.json');
+      writeFileSync(verifyFile, redact(formatJson(result)));
+      setOutput('verify-file', verifyFile, env);
+      if (env.GITHUB_STEP_SUMMARY) appendFileSync(env.GITHUB_STEP_SUMMARY, redact(`## rightsizer verify\n\n\`\`\`\n${verifyText(result)}\`\`\`\n`));
+      const opened = result.reverts.find(r => r.url);
+      if (opened) {
+        setOutput('pr-url', opened.url!, env);
+        setOutput('pr-number', String(opened.number ?? ''), env);
+      }
+      for (const c of result.changes.filter(c => c.state === 'drift' || c.regressions.length > 0)) process.stdout.write(`::warning title=rightsizer verify::${escapeData(c.summary)}\n`);
+      if (result.failedSources?.length) throw new UserError(`${result.failedSources.map(f => f.source).join(', ')} could not be read: the merged changes there are unknown this run`, { hint: result.failedSources.map(f => `${f.source}: ${f.error}`).join('; ') });
       return 0;
     }
     const plan = await buildPlan(opts, log);

@@ -68,8 +68,12 @@ export function planCsv(plan: Plan): string {
 export function unplacedText(plan: Plan): string {
   const coupled = plan.edits.flatMap(e => e.coupled ?? []);
   const changedWith = coupled.length ? `Changed with the GPU count (bound settings):\n${coupled.map(c => `  - ${c}`).join('\n')}\n` : '';
-  if (plan.unplaced.length === 0) return changedWith;
-  return `${changedWith}Not placed in the repository:\n${plan.unplaced.map(u => `  - ${u.recommendation}${u.container ? `/${u.container}` : ''}${u.field ? ` ${u.field}` : ''}: ${u.reason}`).join('\n')}\n`;
+  const drift = plan.drift?.length
+    ? `Drift: the cluster does not run what Git says, so nothing is proposed for these containers:\n${plan.drift.map(d => `  - ${d.workload}${d.container ? `/${d.container}` : ''} ${d.field}: Git ${d.git}, live ${d.live ?? 'unset'}. ${d.reason}`).join('\n')}\n`
+    : '';
+  const unplaced = plan.unplaced.filter(u => !u.reason.startsWith('drift: '));
+  if (unplaced.length === 0) return `${changedWith}${drift}`;
+  return `${changedWith}${drift}Not placed in the repository:\n${unplaced.map(u => `  - ${u.recommendation}${u.container ? `/${u.container}` : ''}${u.field ? ` ${u.field}` : ''}: ${u.reason}`).join('\n')}\n`;
 }
 
 export function planDiff(plan: Plan): string {

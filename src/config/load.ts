@@ -7,7 +7,7 @@ import path from 'node:path';
 import { InputError, UserError, EXIT } from '../core/errors.ts';
 import { looksLikeSecret, redact, seedSecrets } from '../deliver/redact.ts';
 import { validateYaml } from './schema-validate.ts';
-import type { ClusterConfig, RightsizerConfig, PullRequestConfig, EngineConfig, DashboardConfig } from './types.ts';
+import type { ClusterConfig, RightsizerConfig, PullRequestConfig, EngineConfig, DashboardConfig, VerifyConfig } from './types.ts';
 
 import configSchema from '../../schema/rightsizer.schema.json' with { type: 'json' };
 
@@ -25,6 +25,13 @@ export const DEFAULT_PULL_REQUESTS: PullRequestConfig = {
 export const DEFAULT_DASHBOARD: DashboardConfig = { enabled: true, title: 'rightsizer dashboard', label: 'rightsizer-dashboard' };
 
 export const DEFAULT_ENGINE: EngineConfig = { historyDays: 14, cpuPercentile: 0.95, targetUtilisation: 0.7 };
+
+export const DEFAULT_VERIFY: VerifyConfig = {
+  liveAfterMinutes: 120,
+  ledgerDays: 90,
+  revertLabel: 'rightsizer:revert',
+  regression: { windowHours: 24, minAfterMinutes: 30, oomKills: 0, restarts: 2, throttlingIncrease: 0.1, raiseFactor: 1.5 },
+};
 
 export interface LoadOptions {
   /** `${NAME}` placeholders filled in string values (the demo's replay-server URL); others are left alone. */
@@ -67,6 +74,7 @@ export async function parseConfig(file: string, text: string, options: LoadOptio
     dashboard: { ...DEFAULT_DASHBOARD, ...raw.dashboard },
     slack: raw.slack,
     engine: { ...DEFAULT_ENGINE, ...raw.engine },
+    verify: { ...DEFAULT_VERIFY, ...raw.verify, regression: { ...DEFAULT_VERIFY.regression, ...raw.verify?.regression } },
     // Without a policies key, the repository's policies/ folder when it has one; else the built-in defaults.
     policies: raw.policies ?? (existsSync(path.join(path.dirname(path.resolve(file)), 'policies')) ? ['policies/'] : []),
   };

@@ -156,6 +156,23 @@ export interface EngineConfig {
   wattsPerCore?: number;
 }
 
+/** What happens after a merge: drift and regression thresholds (`rightsizer verify`). */
+export interface VerifyConfig {
+  liveAfterMinutes: number;
+  ledgerDays: number;
+  revertLabel: string;
+  regression: RegressionThresholds;
+}
+
+export interface RegressionThresholds {
+  windowHours: number;
+  minAfterMinutes: number;
+  oomKills: number;
+  restarts: number;
+  throttlingIncrease: number;
+  raiseFactor: number;
+}
+
 export interface RightsizerConfig {
   /** Absolute path of the file this was loaded from. */
   file: string;
@@ -166,6 +183,7 @@ export interface RightsizerConfig {
   dashboard: DashboardConfig;
   slack?: SlackConfig;
   engine: EngineConfig;
+  verify: VerifyConfig;
   /** Policy files or folders, relative to the repository root. */
   policies: string[];
 }

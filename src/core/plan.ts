@@ -31,6 +31,39 @@ export interface Plan {
    * Absent when every source answered.
    */
   failedSources?: FailedSource[];
+  /**
+   * Settings where what runs is not what Git says (src/loop/live.ts): changed by hand, an
+   * Application out of sync, or a merged change not rolled out. Nothing is proposed for those
+   * containers until Git and the cluster agree. Absent when there is none.
+   */
+  drift?: DriftFinding[];
+  /** Set on the plan of an undo pull request (src/loop/undo.ts): which merged change it reverts, and why. */
+  revert?: RevertInfo;
+}
+
+export interface DriftFinding {
+  workload: string;
+  /** Absent for workload settings (replicas, HPA bounds). */
+  container?: string;
+  /** cpu.request, memory.limit, replicas… */
+  field: string;
+  /** The value Git holds, as written (`250m`, `512Mi`, `3`). */
+  git: string;
+  /** The value running, as written; absent when the workload has no such value live. */
+  live?: string;
+  /** `file`: the repository file says otherwise; `merged`: a merged rightsizer PR is not (or no longer) live. */
+  source: 'file' | 'merged';
+  /** The merged pull request, for `merged`. */
+  pr?: number;
+  reason: string;
+}
+
+export interface RevertInfo {
+  /** The merged pull request whose change is undone. */
+  pr: number;
+  url: string;
+  /** One line per regression seen, with its evidence (`api: 3 OOM kills in 6 h after, none in 24 h before`). */
+  evidence: string[];
 }
 
 export interface FailedSource {

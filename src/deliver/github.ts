@@ -300,6 +300,28 @@ export class GitHubRepo {
   }
 
   /**
+   * Merged pull requests of the bot (branch under its prefix, or carrying one of its labels, as
+   * Renovate finds its own), merged at or after `since`, newest first. Pages through closed pull
+   * requests by last update and stops at the first page older than `since`.
+   */
+  async mergedBotPulls(branchPrefix: string, labels: string[], since: Date): Promise<PullSummary[]> {
+    return this.call('list merged pull requests of', async kit => {
+      const out: PullSummary[] = [];
+      const sinceMs = since.getTime();
+      for await (const { data } of kit.paginate.iterator(kit.rest.pulls.list, { owner: this.owner, repo: this.repo, state: 'closed', sort: 'updated', direction: 'desc', per_page: 100 })) {
+        for (const pr of data) {
+          if (!pr.merged_at || Date.parse(pr.merged_at) < sinceMs) continue;
+          const labelled = (pr.labels ?? []).some(l => labels.includes(typeof l === 'string' ? l : l.name ?? ''));
+          if (pr.head?.ref?.startsWith(branchPrefix) || labelled) out.push(this.summary(pr));
+        }
+        const oldest = data.at(-1)?.updated_at;
+        if (data.length === 0 || (oldest && Date.parse(oldest) < sinceMs)) break;
+      }
+      return out.sort((a, b) => Date.parse(b.mergedAt!) - Date.parse(a.mergedAt!) || b.number - a.number);
+    });
+  }
+
+  /**
    * Opens a pull request. When GitHub answers 422 "A pull request already exists" (another run
    * won the race), the existing one is returned instead.
    */

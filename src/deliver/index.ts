@@ -10,6 +10,7 @@
 
 import type { DashboardConfig, PullRequestConfig, SlackConfig } from '../config/types.ts';
 import { UserError, EXIT } from '../core/errors.ts';
+import { plural } from '../core/text.ts';
 import type { Plan } from '../core/plan.ts';
 import { needsAttention } from '../recommend/attention.ts';
 import type { Confidence } from '../core/types.ts';
@@ -19,7 +20,8 @@ import { DASHBOARD_MARKER, ignoredKey, readDashboard, renderDashboard, type Dash
 import { bodyWithMarker, bodyWithoutMarker, bodyWithSlackRef, editedByHuman, GitHubRepo, readMarker, sha256, type GitHubTimings, type IssueSummary, type PullSummary } from './github.ts';
 import { notUtf8 } from '../gitops/repo-files.ts';
 import { groupPlan, sanitiseBranchPrefix } from './group.ts';
-import { renderPullRequestBody } from './pr-body.ts';
+import { DEFAULT_MAX_BODY_LENGTH, renderPullRequestBody, workloadName } from './pr-body.ts';
+import { ledgerBlock, renderLedgerBlock } from '../loop/ledger.ts';
 import { redactor, type Redactor } from './redact.ts';
 import { checkScope } from './scope.ts';
 import { memorySlackState, notifySlack, slackMessage, slackStateKey, type SlackMessage, type SlackState } from './slack.ts';
@@ -114,6 +116,13 @@ export function changeDigest(group: PullRequestGroup): string {
     hpa: r.hpa ? [to(r.hpa.minReplicas), to(r.hpa.maxReplicas), to(r.hpa.targetCPUUtilization), to(r.hpa.targetMemoryUtilization)] : undefined,
   })).sort((a, b) => (a.id < b.id ? -1 : a.id > b.id ? 1 : 0));
   return sha256(JSON.stringify({ edits, recs }));
+}
+
+/** The title of an undo pull request: what it reverts and where. */
+export function revertTitle(group: PullRequestGroup, pr: number): string {
+  const names = group.recommendations.map(workloadName);
+  const where = names.length === 1 ? names[0] : plural(names.length, 'workload');
+  return `rightsizer: undo #${pr} after a regression in ${where}`;
 }
 
 /** Draft when any recommendation is less confident than the configured threshold. */
@@ -300,9 +309,13 @@ async function deliver(plan: Plan, options: DeliverOptions, redactor: Redactor, 
       continue;
     }
 
-    const title = redactor.redact(group.title);
+    const title = redactor.redact(plan.revert ? revertTitle(group, plan.revert.pr) : group.title);
+    // The ledger block (src/loop/ledger.ts) is what later runs rebuild the record of merged
+    // changes from: it is never summarised, the readable part gives way to it.
+    const ledger = renderLedgerBlock(ledgerBlock(group.recommendations, plan, plan.revert ? { kind: 'revert', reverts: plan.revert.pr } : {}));
+    const rendered = renderPullRequestBody(group, plan, { maxLength: DEFAULT_MAX_BODY_LENGTH - ledger.length - 1 });
     // The marker carries the PR's Slack message forward, so the next run edits it in place.
-    const body = bodyWithMarker(redactor.redact(renderPullRequestBody(group, plan)), title, group.key, digest, open ? readMarker(open.body)?.slack : undefined);
+    const body = bodyWithMarker(`${redactor.redact(rendered).trimEnd()}\n\n${ledger}`, title, group.key, digest, open ? readMarker(open.body)?.slack : undefined);
 
     if (dryRun) {
       // Nothing is pushed or posted: the caller prints the preview (stdout), progress stays in the log.
@@ -374,7 +387,10 @@ async function deliver(plan: Plan, options: DeliverOptions, redactor: Redactor, 
     // 7. Slack: a notification, never a reason to fail the run.
     if (options.slack && (action! === 'created' || action! === 'updated')) {
       try {
-        const event = { action: action! === 'created' ? 'opened' as const : 'updated' as const, group, pr: { number: pull!.number, url: pull!.url, title: pull!.title || title }, attention: needsAttention(plan.recommendations) };
+        const event = {
+          action: action! === 'created' ? 'opened' as const : 'updated' as const, group, pr: { number: pull!.number, url: pull!.url, title: pull!.title || title }, attention: needsAttention(plan.recommendations),
+          ...(plan.revert ? { note: `Undo of #${plan.revert.pr} after a regression:\n${plan.revert.evidence.map(e => `• ${e}`).join('\n')}` } : {}),
+        };
         // Unless the caller keeps the Slack state, it lives in the PR body's hidden marker.
         const known = readMarker(pull!.body ?? '')?.slack;
         const state = options.slackState ?? memorySlackState(known ? { [slackStateKey(event)]: known } : {});

@@ -11,7 +11,7 @@
 // rows collapse into one row per workload, then the policy and unplaced lists shorten. The total
 // saving and every workload's name are always kept.
 
-import type { Plan } from '../core/plan.ts';
+import type { Plan, RevertInfo } from '../core/plan.ts';
 import { containerChanges, settingChanges, settingLine, workloadChanges, type SettingChange } from '../core/changes.ts';
 import type { ContainerRecommendation, Evidence, Recommendation, Unplaced } from '../core/types.ts';
 import { VERSION } from '../core/version.ts';
@@ -344,11 +344,38 @@ function attentionSection(plan: Plan): string {
   })].join('\n');
 }
 
+/** An undo pull request says first which change it reverts and what went wrong after it. */
+function revertSection(revert: RevertInfo): string {
+  return [
+    `### Undo of #${revert.pr}`,
+    '',
+    `rightsizer watched the workloads of #${revert.pr} after it went live and saw a regression, so this pull request restores the settings it changed (or raises them further where the old value also failed):`,
+    '',
+    ...revert.evidence.map(e => `- ${inline(e)}`),
+  ].join('\n');
+}
+
+/** Containers of this group's workloads where the cluster does not run what Git says: nothing is proposed for them. */
+function driftSection(plan: Plan, group: PullRequestGroup): string {
+  const ids = new Set(group.recommendations.map(r => r.id));
+  const mine = (plan.drift ?? []).filter(d => ids.has(d.workload));
+  if (mine.length === 0) return '';
+  return [
+    '### Drift: not changed',
+    '',
+    'What runs differs from what Git says for these settings, so nothing is proposed for their containers until the two agree:',
+    '',
+    ...mine.map(d => `- ${code(d.workload)}${d.container ? ` container ${code(d.container)}` : ''} ${d.field}: Git ${code(d.git)}, live ${d.live === undefined ? 'unset' : code(d.live)}. ${inline(d.reason)}`),
+  ].join('\n');
+}
+
 function render(group: PullRequestGroup, plan: Plan, level: Level): string {
   // Workloads that actually change; insufficient-data and no-change ones never reach an edit.
   const recs = group.recommendations;
   const sections = [
+    plan.revert ? revertSection(plan.revert) : '',
     summarySection(group, recs),
+    driftSection(plan, group),
     level.shortened ? `_This description was shortened to fit GitHub's size limit: ${level.shortened}. \`rightsizer plan\` shows everything._` : '',
     changesSection(recs, level),
     level.details ? evidenceSection(recs) : '',

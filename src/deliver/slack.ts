@@ -27,6 +27,8 @@ export interface SlackEvent {
   pr: { number: number | 'new'; url: string; title: string };
   /** Protected or frozen workloads in trouble (needsAttention of the whole plan). */
   attention?: Attention[];
+  /** Why this pull request exists, when it is not a plain recommendation (an undo after a regression). */
+  note?: string;
 }
 
 export interface SlackMessage {
@@ -175,6 +177,7 @@ export function slackMessage(event: SlackEvent): SlackMessage {
   const blocks: object[] = [
     { type: 'header', text: { type: 'plain_text', text: header, emoji: false } },
     section(`*${link(pr.url, truncate(pr.title, 500))}*`),
+    ...(event.note ? [section(truncate(esc(event.note), SLACK_LIMITS.sectionText))] : []),
     { type: 'section', fields },
   ];
 
@@ -205,6 +208,16 @@ export function slackMessage(event: SlackEvent): SlackMessage {
 
   const text = truncate(`rightsizer ${verb} ${typeof pr.number === 'number' ? `pull request #${pr.number}` : 'a pull request'} "${pr.title}": ${plural(t.workloads, 'workload')}, ${money}. ${pr.url}`, SLACK_LIMITS.fallbackText);
   return { text, blocks: blocks.slice(0, SLACK_LIMITS.blocks) };
+}
+
+/** A plain alert (drift found by `rightsizer verify`): a header, one line per item, a link. */
+export function slackAlert(title: string, lines: string[], link?: { url: string; label: string }): SlackMessage {
+  const blocks: object[] = [
+    { type: 'header', text: { type: 'plain_text', text: truncate(title, SLACK_LIMITS.headerText), emoji: false } },
+    section(fitLines(lines.map(l => `• ${esc(l)}`), SLACK_LIMITS.sectionText - 20, 0, n => `…and ${n} more`)),
+  ];
+  if (link) blocks.push({ type: 'actions', elements: [{ type: 'button', text: { type: 'plain_text', text: truncate(link.label, SLACK_LIMITS.buttonText), emoji: false }, url: link.url.slice(0, 3000), action_id: 'rightsizer-open-link' }] });
+  return { text: truncate(`${title}: ${lines.join('; ')}`, SLACK_LIMITS.fallbackText), blocks };
 }
 
 // ---------------------------------------------------------------------------
@@ -324,17 +337,22 @@ export function slackStateKey(event: SlackEvent): string {
 /** A message edited with chat.update that Slack no longer has: post a new one instead. */
 const GONE = /message_not_found|cant_update_message|channel_not_found|is_archived/;
 
+/** Posts (or, with a bot token and a known ts, updates) the Slack message of one PR event. */
+export async function notifySlack(event: SlackEvent, config: SlackConfig, options: NotifyOptions = {}): Promise<SlackResult> {
+  return sendSlackMessage(() => slackMessage(event), { key: slackStateKey(event), what: `pull request #${event.pr.number}` }, config, options);
+}
+
 /**
- * Posts (or, with a bot token and a known ts, updates) the Slack message of one PR event.
+ * Posts one message (or, with a bot token and a message already posted under `key`, edits it).
  * Never throws: failures come back as { ok: false, error } with one log line.
  */
-export async function notifySlack(event: SlackEvent, config: SlackConfig, options: NotifyOptions = {}): Promise<SlackResult> {
+export async function sendSlackMessage(build: () => SlackMessage, about: { key: string; what: string }, config: SlackConfig, options: NotifyOptions = {}): Promise<SlackResult> {
   const log = options.log ?? (() => {});
   const env = options.env ?? process.env;
   const token = config.botTokenEnv ? env[config.botTokenEnv] : undefined;
   const webhook = config.webhookUrlEnv ? env[config.webhookUrlEnv] : undefined;
   const redact = redactor([token, webhook]);
-  const what = `pull request #${event.pr.number}`;
+  const what = about.what;
   const fail = (error: string): SlackResult => {
     const clean = redact(error);
     log(`slack: could not notify about ${what}: ${clean}`);
@@ -343,11 +361,11 @@ export async function notifySlack(event: SlackEvent, config: SlackConfig, option
   try {
     const doFetch = options.fetch ?? fetch;
     const timeoutMs = options.timeoutMs ?? 10_000;
-    const message = slackMessage(event);
+    const message = build();
 
     if (token) {
       const apiUrl = config.apiUrl ?? DEFAULT_SLACK_API;
-      const key = slackStateKey(event);
+      const key = about.key;
       const previous = options.state?.get(key);
       if (previous) {
         const updated = await callApi(doFetch, apiUrl, 'chat.update', token, { channel: previous.channel, ts: previous.ts, ...message }, timeoutMs);

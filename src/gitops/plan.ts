@@ -4,7 +4,9 @@
 
 import path from 'node:path';
 import type { ClusterConfig, RepositoryConfig, WorkloadMapping } from '../config/types.ts';
-import type { Change, Edit, FieldName, Recommendation, Unplaced } from '../core/types.ts';
+import type { Change, Edit, FieldName, Recommendation, Unplaced, WorkloadSpec } from '../core/types.ts';
+import type { DriftFinding } from '../core/plan.ts';
+import { fileDrift, liveValue } from '../loop/live.ts';
 import { applyTextChanges, insertChanges, newValueText, removeChange, replaceChange, type TextChange } from './edit.ts';
 import { coupleGpuChanges, locateBindings, type GpuChange } from './coupling.ts';
 import { clusterFromPath, locateDetailed, normaliseKind } from './locate.ts';
@@ -19,6 +21,11 @@ export interface PlanEditsOptions {
   clusters: ClusterConfig[];
   /** Write an explicit resources block where a bitnami `resourcesPreset` sizes the container. */
   overridePresets?: boolean;
+  /**
+   * What runs, by workload id (the snapshot's `current`). A container whose file value differs
+   * from it is drift: reported, and nothing is proposed for that container (src/loop/live.ts).
+   */
+  live?: Map<string, WorkloadSpec>;
 }
 
 interface Wanted {
@@ -31,6 +38,9 @@ const CONTAINER_FIELDS: Array<[keyof Omit<import('../core/types.ts').ContainerRe
   ['cpuRequest', 'cpu.request'], ['cpuLimit', 'cpu.limit'], ['memoryRequest', 'memory.request'],
   ['memoryLimit', 'memory.limit'], ['gpuRequest', 'gpu.request'], ['gpuLimit', 'gpu.limit'],
 ];
+
+/** Container settings compared with what runs (GPU counts are checked by the GPU inventory, not here). */
+const DRIFT_FIELDS = ['cpu.request', 'cpu.limit', 'memory.request', 'memory.limit'] as const;
 
 interface PendingGpu extends GpuChange {
   rec: string;
@@ -164,7 +174,7 @@ function cutWithoutCurrent(w: Wanted, spot: Spot): string | undefined {
   return `${spot.file}:${spot.line}: ${w.field}${w.container ? ` (${w.container})` : ''} ${spot.value} → lower withheld: today's value was not collected, so no step limit could be applied; it is proposed once Prometheus reports the current ${w.field}`;
 }
 
-export function planEdits(files: RepoFile[], recommendations: Recommendation[], options: PlanEditsOptions): { edits: Edit[]; unplaced: Unplaced[]; locations: Location[] } {
+export function planEdits(files: RepoFile[], recommendations: Recommendation[], options: PlanEditsOptions): { edits: Edit[]; unplaced: Unplaced[]; locations: Location[]; drift: DriftFinding[] } {
   const { spots, blocks, errors } = locateDetailed(files, { clusters: options.clusters });
   const blockItems = blocks.map(b => ({ ...b, file: b.ctx.source.file }));
   applyMappings(spots, options.repository.mappings ?? []);
@@ -172,6 +182,7 @@ export function planEdits(files: RepoFile[], recommendations: Recommendation[], 
   const parseNote = errors.length > 0 ? ` (${errors.length} file${errors.length === 1 ? '' : 's'} could not be parsed: ${errors.map(e => e.message).join('; ')})` : '';
 
   const unplaced: Unplaced[] = [];
+  const drift: DriftFinding[] = [];
   const perFile = new Map<string, { changes: TextChange[]; recs: Set<string>; locations: Map<string, Location>; coupled: string[]; boundIds: Set<string> }>();
   const fileEntry = (file: string) => {
     let entry = perFile.get(file);
@@ -197,7 +208,25 @@ export function planEdits(files: RepoFile[], recommendations: Recommendation[], 
       unplaced.push({ recommendation: rec.id, reason: `policy: ${why}${rec.policy.notes.length ? ` (${rec.policy.notes.join('; ')})` : ''}` });
       continue;
     }
+    // Containers whose file values are not what runs: nothing is built on top of them.
+    const drifted = new Map<string, DriftFinding[]>();
+    const spec = options.live?.get(rec.id);
+    for (const c of spec ? rec.containers : []) {
+      for (const field of DRIFT_FIELDS) {
+        const { chosen } = winners(spots.filter(sp => sp.field === field && matchesWorkload(rec, c.container, sp.ctx, sp.file, options.clusters)));
+        const spot = acceleratorsOf(chosen, { container: c.container, field, change: {} })[0];
+        if (!spot) continue;
+        const fileValue = field.startsWith('cpu.') ? cpuCores(spot.value) : memoryBytes(spot.value);
+        const found = fileDrift({ workload: rec.id, container: c.container, field, fileText: spot.value, fileValue, live: liveValue(spec!, field, c.container), where: `${spot.file}:${spot.line}` });
+        if (found) drifted.set(c.container, [...(drifted.get(c.container) ?? []), found]);
+      }
+    }
+    for (const [container, found] of drifted) {
+      drift.push(...found);
+      unplaced.push({ recommendation: rec.id, container, reason: `drift: ${found.map(f => f.reason).join('; ')}; nothing is proposed for this container until Git and the cluster agree` });
+    }
     for (const w of wantedChanges(rec)) {
+      if (w.container !== undefined && drifted.has(w.container)) continue;
       const isContainerField = w.container !== undefined;
       const candidates = spots.filter(s => s.field === w.field && matchesWorkload(rec, w.container, s.ctx, s.file, options.clusters));
       const { chosen, ambiguous } = winners(candidates);
@@ -336,7 +365,7 @@ export function planEdits(files: RepoFile[], recommendations: Recommendation[], 
     });
   }
   const locations = [...perFile.values()].flatMap(e => [...e.locations.values()]);
-  return { edits, unplaced, locations };
+  return { edits, unplaced, locations, drift };
 }
 
 export type { Spot };

@@ -10,6 +10,9 @@ import { detectAnomalies, type Anomaly, type AnomalyOptions } from '../cost/anom
 import { cloudOf, dailySeries, DIMENSIONS, total, type ClusterTag, type DailySeries, type Dimension } from '../cost/daily-series.ts';
 import { combineForecasts, forecastMonthEnd, type MonthForecast } from '../cost/forecast.ts';
 import type { CostForecast, Snapshot, SourceStatus } from '../snapshot/types.ts';
+import type { FocusRow } from '../cost/focus.ts';
+import type { LedgerEntry } from '../loop/ledger.ts';
+import { realisedSavings, type RealisedSaving } from '../loop/realised.ts';
 
 export const REPORT_SCHEMA_VERSION = 1;
 
@@ -73,6 +76,15 @@ export interface Report {
   };
   /** Protected or frozen workloads that are OOM-killed or throttled, with the raise that would fix them. */
   attention?: Attention[];
+  /** Merged rightsizer changes: predicted and realised savings (src/loop/realised.ts). */
+  ledger: {
+    available: boolean;
+    /** Why there is no ledger (no GitHub access, no merged change). */
+    reason?: string;
+    changes: RealisedSaving[];
+    /** Per currency; realised sums only the changes that have a figure (`measured`). */
+    totals: Array<{ currency: string; predictedMonthlySaving: number; realisedMonthlySaving: number; changes: number; measured: number }>;
+  };
   notes: string[];
 }
 
@@ -86,6 +98,10 @@ export interface ReportOptions {
   anomalies?: AnomalyOptions;
   /** Why a plan is missing (shown instead of savings). */
   planUnavailable?: string;
+  /** Merged changes and the cost rows around their merges (those may reach past the snapshot's). */
+  ledger?: { entries: LedgerEntry[]; costs: FocusRow[]; until: string };
+  /** Why there is no ledger (shown instead of it). */
+  ledgerUnavailable?: string;
 }
 
 export function buildReport(snapshot: Snapshot, plan?: Plan, options: ReportOptions = {}): Report {
@@ -148,8 +164,24 @@ export function buildReport(snapshot: Snapshot, plan?: Plan, options: ReportOpti
     sources: { ok: snapshot.sources.filter(s => s.ok), failed },
     savings: savingsOf(plan, options.planUnavailable),
     attention: plan ? needsAttention(plan.recommendations) : [],
+    ledger: ledgerOf(options, seriesOptions.clusterTags),
     notes,
   };
+}
+
+function ledgerOf(options: ReportOptions, clusterTags: ClusterTag[]): Report['ledger'] {
+  if (!options.ledger) return { available: false, reason: options.ledgerUnavailable ?? 'no ledger: merged rightsizer pull requests are read from GitHub (GITHUB_TOKEN and repository.github), or give --ledger FILE', changes: [], totals: [] };
+  if (options.ledger.entries.length === 0) return { available: false, reason: 'no merged rightsizer change in the ledger window', changes: [], totals: [] };
+  const changes = realisedSavings(options.ledger.entries, options.ledger.costs, { clusterTags, until: options.ledger.until });
+  const byCurrency = new Map<string, Report['ledger']['totals'][number]>();
+  for (const c of changes) {
+    const t = byCurrency.get(c.currency) ?? { currency: c.currency, predictedMonthlySaving: 0, realisedMonthlySaving: 0, changes: 0, measured: 0 };
+    t.predictedMonthlySaving = round2(t.predictedMonthlySaving + c.predictedMonthlySaving);
+    t.changes++;
+    if (c.realisedMonthlySaving !== undefined) { t.realisedMonthlySaving = round2(t.realisedMonthlySaving + c.realisedMonthlySaving); t.measured++; }
+    byCurrency.set(c.currency, t);
+  }
+  return { available: true, changes, totals: [...byCurrency.values()] };
 }
 
 /** A cloud's own forecast under the report's cloud key (`aws`, not `AWS`), money in cents. */

@@ -18,6 +18,7 @@ export function reportCsvRows(report: Report): Array<Array<string | number | und
     rows.push(['cloud forecast', 'provider', f.key, f.currency, f.mean, f.low, f.high, undefined, `${f.periodStart}..${f.periodEnd} (${f.source})`]);
   }
   for (const a of report.anomalies) rows.push(['anomaly', a.dimension, a.key, a.currency, a.observed, undefined, undefined, undefined, `${a.kind} ${a.date}${a.endDate ? `..${a.endDate}` : ''}: expected ${a.expected}`]);
+  for (const c of report.ledger.changes) rows.push(['realised', 'change', `#${c.pr} ${c.cluster}`, c.currency, c.realisedMonthlySaving, undefined, undefined, undefined, `merged ${c.merged}; predicted ${c.predictedMonthlySaving} per month; ${c.confidence} confidence: ${c.why}`]);
   for (const w of report.savings.byWorkload) rows.push(['saving', 'workload', w.id, w.currency, w.monthlySaving, undefined, undefined, undefined, `per month; ${w.confidence} confidence; policy ${w.verdict}`]);
   return rows;
 }

@@ -10,7 +10,7 @@ import {
   priceSourceLabel, signedPercent, unitMoney,
 } from './format.ts';
 import { plural } from '../core/text.ts';
-import { barChart, escapeXml as esc, forecastChart, KIND_COLOR, stackedDailyChart } from './svg.ts';
+import { barChart, escapeXml as esc, forecastChart, KIND_COLOR, predictedRealisedChart, shortDate, stackedDailyChart } from './svg.ts';
 
 export const CLOUD_COLOR: Record<string, string> = { aws: '#f59f00', gcp: '#37b24d', azure: '#1c7ed6', 'on-prem': '#845ef7' };
 const FALLBACK_COLORS = ['#15aabf', '#e64980', '#fab005', '#868e96'];
@@ -165,6 +165,28 @@ export function renderHtml(report: Report): string {
     }));
     b.push(barChart({ items, currency: primary }));
     if (report.savings.byWorkload.length > 20) b.push(`<p class="muted small">Top 20 of ${report.savings.byWorkload.length}.</p>`);
+  }
+  b.push('</section>');
+
+  // Merged changes: predicted and realised.
+  b.push('<section><h2>Merged changes: predicted and realised savings</h2>');
+  if (!report.ledger.available) b.push(`<p class="muted">${esc(report.ledger.reason ?? 'Not available.')}</p>`);
+  else {
+    const totals = report.ledger.totals.map(t => `predicted ${formatMoney(t.predictedMonthlySaving, t.currency)} / month, realised ${formatMoney(t.realisedMonthlySaving, t.currency)} / month (${t.measured} of ${t.changes} measured)`).join('; ');
+    b.push(`<p class="muted small">${esc(totals)}. Realised: the cluster's mean daily spend in the 14 days before the merge minus the days after, per month, shared between changes merged in the same cluster and window; the confidence says how far it can be put down to the change.</p>`);
+    b.push(predictedRealisedChart({
+      currency: report.ledger.changes[0]?.currency ?? primary,
+      rows: report.ledger.changes.map(c => ({
+        label: `${shortDate(c.merged)} · #${c.pr}${c.kind === 'revert' ? ' (undo)' : ''} · ${c.cluster}`, predicted: c.predictedMonthlySaving,
+        ...(c.realisedMonthlySaving !== undefined ? { realised: c.realisedMonthlySaving } : {}),
+        title: `#${c.pr} in ${c.cluster}: predicted ${formatMoney(c.predictedMonthlySaving, c.currency)}/month, ${c.realisedMonthlySaving === undefined ? 'not measured' : `realised ${formatMoney(c.realisedMonthlySaving, c.currency)}/month`}, ${c.confidence} confidence: ${c.why}`,
+      })),
+    }));
+    b.push('<table><thead><tr><th>merged</th><th>change</th><th>cluster</th><th class="num">predicted / month</th><th class="num">realised / month</th><th>confidence</th></tr></thead><tbody>');
+    for (const c of report.ledger.changes) {
+      b.push(`<tr><td class="nowrap">${esc(c.merged)}</td><td><a href="${esc(c.url)}">#${c.pr}</a>${c.kind === 'revert' ? ' (undo)' : ''}<div class="small muted">${plural(c.workloads, 'workload')}</div></td><td>${esc(c.cluster)}</td><td class="num">${esc(formatMoney(c.predictedMonthlySaving, c.currency))}</td><td class="num">${c.realisedMonthlySaving === undefined ? '—' : esc(formatMoney(c.realisedMonthlySaving, c.currency))}</td><td>${esc(c.confidence)}<div class="small muted">${esc(c.why)}</div></td></tr>`);
+    }
+    b.push('</tbody></table>');
   }
   b.push('</section>');
 

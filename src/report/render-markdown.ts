@@ -121,6 +121,17 @@ export function renderMarkdown(report: Report, options: MarkdownOptions = {}): s
     if (report.savings.byWorkload.length > 25) out.push(`…and ${report.savings.byWorkload.length - 25} more.`, '');
   }
 
+  // Merged changes.
+  out.push('## Merged changes: predicted and realised savings', '');
+  if (!report.ledger.available) out.push(report.ledger.reason ?? 'Not available.', '');
+  else {
+    for (const t of report.ledger.totals) out.push(`Predicted ${formatMoney(t.predictedMonthlySaving, t.currency)} / month; realised ${formatMoney(t.realisedMonthlySaving, t.currency)} / month from the bill (${t.measured} of ${t.changes} measured).`, '');
+    out.push(table(['merged', 'change', 'cluster', 'predicted / month', 'realised / month', 'confidence'], report.ledger.changes.map(c => [
+      c.merged, `[#${c.pr}](${c.url})${c.kind === 'revert' ? ' (undo)' : ''}`, c.cluster, formatMoney(c.predictedMonthlySaving, c.currency),
+      c.realisedMonthlySaving === undefined ? '—' : formatMoney(c.realisedMonthlySaving, c.currency), `${c.confidence}: ${c.why}`,
+    ]), ['l', 'l', 'l', 'r', 'r', 'l']), '');
+  }
+
   out.push(...attentionMarkdown(report));
 
   // Sources.

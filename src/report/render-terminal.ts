@@ -106,6 +106,15 @@ export function renderTerminal(report: Report, options: { paint?: Paint; topN?: 
     out.push(paint('Savings by workload (per month)', 'bold'));
     out.push(columns(report.savings.byWorkload.slice(0, 10).map(w => ['  ' + w.id, formatMoney(w.monthlySaving, w.currency), w.verdict]), [1]), '');
   }
+  if (report.ledger.available) {
+    out.push(paint('Merged changes: predicted and realised savings (per month)', 'bold'));
+    out.push(columns([
+      ['  merged', 'change', 'cluster', 'predicted', 'realised', 'confidence'],
+      ...report.ledger.changes.map(c => ['  ' + c.merged, `#${c.pr}${c.kind === 'revert' ? ' (undo)' : ''}`, c.cluster, formatMoney(c.predictedMonthlySaving, c.currency), c.realisedMonthlySaving === undefined ? '—' : formatMoney(c.realisedMonthlySaving, c.currency), c.confidence]),
+    ], [3, 4]));
+    for (const t of report.ledger.totals) out.push(`  total: predicted ${formatMoney(t.predictedMonthlySaving, t.currency)}, realised ${formatMoney(t.realisedMonthlySaving, t.currency)} (${t.measured} of ${t.changes} measured)`);
+    out.push('');
+  }
   out.push(...attentionTerminal(report, paint));
   for (const n of report.notes) out.push(paint(wrap(`note: ${n}`, TERMINAL_WIDTH, '      '), 'yellow'));
   return `${out.join('\n').trimEnd()}\n`;

@@ -193,6 +193,46 @@ export function barChart(input: { items: Array<{ label: string; value: number; t
   return parts.join('');
 }
 
+/**
+ * Predicted against realised, one row per merged change in merge order (time runs down): two
+ * bars from a zero line, predicted hatched grey-blue, realised green (or red when the bill rose).
+ * A row without a realised figure shows the predicted bar only, with the reason in its title.
+ */
+export function predictedRealisedChart(input: { rows: Array<{ label: string; predicted: number; realised?: number; title: string }>; currency: string; width?: number }): string {
+  const W = input.width ?? 960;
+  const rowH = 34;
+  const m = { top: 28, right: 80, bottom: 8, left: 330 };
+  const n = input.rows.length;
+  if (n === 0) return emptyChart(W, 60, 'No merged change to draw.');
+  const H = m.top + m.bottom + n * rowH;
+  const values = input.rows.flatMap(r => [r.predicted, r.realised ?? 0]);
+  const maxPos = Math.max(0, ...values), maxNeg = Math.max(0, ...values.map(v => -v));
+  const pw = W - m.left - m.right;
+  const span = maxPos + maxNeg || 1;
+  const zero = m.left + (maxNeg / span) * pw;
+  const scale = pw / span;
+  const parts: string[] = [`<svg viewBox="0 0 ${W} ${H}" role="img" aria-label="Predicted and realised monthly savings of merged changes">`];
+  parts.push(`<rect x="${m.left}" y="6" width="12" height="10" fill="#748ffc"/><text x="${m.left + 18}" y="15" font-size="11" fill="#343a40">predicted</text>`);
+  parts.push(`<rect x="${m.left + 100}" y="6" width="12" height="10" fill="#2f9e44"/><text x="${m.left + 118}" y="15" font-size="11" fill="#343a40">realised (from the bill)</text>`);
+  input.rows.forEach((r, i) => {
+    const yTop = m.top + i * rowH;
+    const label = r.label.length > 48 ? `${r.label.slice(0, 47)}…` : r.label;
+    parts.push(`<text x="${m.left - 10}" y="${yTop + rowH / 2 + 4}" text-anchor="end" font-size="12" fill="#343a40">${escapeXml(label)}<title>${escapeXml(r.title)}</title></text>`);
+    const bar = (v: number, y: number, color: string) => {
+      const w = Math.abs(v) * scale;
+      const x0 = v >= 0 ? zero : zero - w;
+      parts.push(`<rect x="${x0.toFixed(1)}" y="${y}" width="${Math.max(1, w).toFixed(1)}" height="11" rx="2" fill="${color}"><title>${escapeXml(r.title)}</title></rect>`);
+      parts.push(`<text x="${(v >= 0 ? x0 + w + 6 : zero + 6).toFixed(1)}" y="${y + 10}" font-size="11" fill="#495057">${escapeXml(compactMoney(v, input.currency))}</text>`);
+    };
+    bar(r.predicted, yTop + 4, '#748ffc');
+    if (r.realised !== undefined) bar(r.realised, yTop + 18, r.realised >= 0 ? '#2f9e44' : '#e03131');
+    else parts.push(`<text x="${(zero + 6).toFixed(1)}" y="${yTop + 28}" font-size="11" fill="#868e96">not measured yet</text>`);
+  });
+  parts.push(`<line x1="${zero.toFixed(1)}" x2="${zero.toFixed(1)}" y1="${m.top}" y2="${H - m.bottom}" stroke="#adb5bd"/>`);
+  parts.push('</svg>');
+  return parts.join('');
+}
+
 function emptyChart(W: number, H: number, message: string): string {
   return `<svg viewBox="0 0 ${W} ${H}"><text x="${W / 2}" y="${H / 2}" text-anchor="middle" ${AXIS}>${escapeXml(message)}</text></svg>`;
 }

@@ -20,13 +20,14 @@ const DAY = 86400, MI = 2 ** 20;
 const END = Math.floor(Date.now() / 1000 / 300) * 300 + 600;
 const START = END - 15 * DAY;
 
-function deployment(cluster: string, namespace: string, name: string, container: string, cpu: number, memMi: number): WorldWorkload {
+/** The requests and limits the pods run with are the ones the layout's files say (else the plan reports drift and proposes nothing). */
+function deployment(cluster: string, namespace: string, name: string, container: string, cpu: number, memMi: number, spec = { requests: { cpu: 0.25, memory: 256 * MI }, limits: { memory: 512 * MI } }): WorldWorkload {
   return {
     cluster, namespace, kind: 'Deployment', name, replicas: 2,
     pods: ['ab12c', 'de34f'].map(suffix => ({
       name: `${name}-6b7c8d9f5-${suffix}`, start: START, end: END,
       containers: [{
-        name: container, requests: { cpu: 0.25, memory: 256 * MI }, limits: { memory: 512 * MI },
+        name: container, ...spec,
         cpu: t => cpu * (1 + 0.3 * Math.sin(t / 3600)), memory: () => memMi * MI,
       }],
     })),
@@ -44,8 +45,8 @@ before(async () => {
   }
   prometheus = await prometheusWithWorld([
     deployment('prod-eu', 'helm-guestbook', 'helm-guestbook', 'helm-guestbook', 0.04, 90),
-    deployment('production', 'podinfo', 'podinfo', 'podinfo', 0.03, 40),
-    deployment('prod-gke', 'gitea', 'gitea', 'gitea', 0.05, 300),
+    deployment('production', 'podinfo', 'podinfo', 'podinfo', 0.03, 40, { requests: { cpu: 0.25, memory: 128 * MI }, limits: { memory: 128 * MI } }),
+    deployment('prod-gke', 'gitea', 'gitea', 'gitea', 0.05, 300, { requests: { cpu: 0.25, memory: 512 * MI }, limits: { memory: 1024 * MI } }),
   ], { start: START, end: END, scrape: 60, clusterLabel: 'cluster' });
 });
 

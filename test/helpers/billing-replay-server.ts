@@ -325,6 +325,7 @@ export function gcpFake(rows: GcpExportRow[], skus: Record<string, unknown[]>, o
     };
   };
   let window = { start: '0000-00-00', end: '9999-99-99' };
+  let jobs = 0;
   const selected = () => rows.filter(r => r.day >= window.start && r.day < window.end);
   fake.handler = (req: ReplayRequest) => {
     const path = req.url.pathname;
@@ -341,7 +342,9 @@ export function gcpFake(rows: GcpExportRow[], skus: Record<string, unknown[]>, o
         const body = JSON.parse(req.body) as { queryParameters?: Array<{ name: string; parameterValue: { value?: string } }> };
         const param = (name: string) => body.queryParameters?.find(p => p.name === name)?.parameterValue.value;
         window = { start: param('start') ?? window.start, end: param('end') ?? window.end };
-        real = json(200, page('job_rightsizer_demo', 0, selected()));
+        // Each query is a job of its own, as in BigQuery: the pages of a later query never share the first one's path.
+        jobs++;
+        real = json(200, page(jobs === 1 ? 'job_rightsizer_demo' : `job_rightsizer_demo_${jobs}`, 0, selected()));
       } else if (req.method === 'GET' && queries?.[2]) {
         const token = req.url.searchParams.get('pageToken');
         real = json(200, page(queries[2], token ? Number(Buffer.from(token, 'base64url').toString()) : 0, selected()));

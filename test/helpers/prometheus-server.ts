@@ -97,6 +97,8 @@ export interface WorldOptions {
   /** Scrape interval of kube-state-metrics series (default: scrape). */
   ksmScrape?: number;
   clusterLabel?: string;
+  /** Other gauges, scraped like kube-state-metrics (e.g. Argo CD's argocd_app_info), grouped by metric. */
+  gauges?: Array<{ metric: string; labels: Record<string, string>; start: number; end: number; value: number }>;
 }
 
 /** Buffered writer of OpenMetrics text. */
@@ -298,6 +300,12 @@ export function writeWorld(file: string, workloads: WorldWorkload[], opts: World
         return Math.round(acc);
       });
     }
+  }
+
+  // Other gauges (Argo CD…), one family per metric.
+  for (const metric of [...new Set((opts.gauges ?? []).map(g => g.metric))]) {
+    w.family(metric, 'gauge');
+    for (const g of (opts.gauges ?? []).filter(x => x.metric === metric)) series(metric, g.labels, times(g, opts, ksm), () => g.value);
   }
 
   // AMD device metrics exporter

@@ -18,7 +18,7 @@ import { repoRoot } from '../helpers/shared.ts';
 
 const run = promisify(execFile);
 const CHROMIUM = '/usr/bin/chromium';
-const SECTIONS = ['Daily spend by cloud', 'Month-end forecast', 'Anomalies', 'Where the money goes', 'Savings from open recommendations', 'Unit prices per cluster', 'Sources'];
+const SECTIONS = ['Daily spend by cloud', 'Month-end forecast', 'Anomalies', 'Where the money goes', 'Savings from open recommendations', 'Merged changes: predicted and realised savings', 'Unit prices per cluster', 'Sources'];
 
 test('the demo HTML report in chromium: no console errors, every section, the forecast column filled, a screenshot', async t => {
   if (!existsSync(CHROMIUM)) {
@@ -73,6 +73,14 @@ test('the demo HTML report in chromium: no console errors, every section, the fo
     const clouds = rows.filter(r => r[0] !== 'All clouds');
     const all = rows.find(r => r[0] === 'All clouds')!;
     assert.ok(Math.abs(money(all[2]) - clouds.reduce((s, r) => s + money(r[2]), 0)) <= clouds.length, 'all clouds = sum of the rows (whole dollars)');
+
+    // Merged changes: the predicted-vs-realised chart, and a row per change and cluster with both figures.
+    const merged = page.locator('section:has(h2:text-is("Merged changes: predicted and realised savings"))');
+    assert.equal(await merged.locator('svg[aria-label="Predicted and realised monthly savings of merged changes"]').count(), 1);
+    const ledgerRows: string[][] = [];
+    for (const tr of await merged.locator('tbody tr').all()) ledgerRows.push((await tr.locator('td').allTextContents()).map(c => c.trim()));
+    assert.ok(ledgerRows.length >= 2, `${ledgerRows.length} merged rows`);
+    for (const r of ledgerRows) assert.match(r[4], /^−?\$[\d,]+(\.\d\d)?$/, `realised figure of ${r.join(' | ')}`);
 
     // Nothing overflows the window sideways.
     // (A string, so the test needs no DOM types: it runs in the page.)

@@ -8,6 +8,7 @@ import { register as registerReport } from './report.ts';
 import { register as registerPr } from './pr.ts';
 import { register as registerLocate } from './locate.ts';
 import { register as registerEdit } from './edit.ts';
+import { register as registerVerify } from './verify.ts';
 import { register as registerReview } from './review.ts';
 
 export function registerCommands(program: Command): void {
@@ -19,5 +20,6 @@ export function registerCommands(program: Command): void {
   registerPr(program);
   registerLocate(program);
   registerEdit(program);
+  registerVerify(program);
   registerReview(program);
 }

@@ -50,8 +50,16 @@ async function readPlan(file: string): Promise<Plan> {
   return plan;
 }
 
+/** The token passed in (the Action's inputs) or GITHUB_TOKEN; else a GitHub App from the inputs or the environment. */
+export async function githubCredentials(opts: { token?: string; appId?: string; appPrivateKey?: string }, env: NodeJS.ProcessEnv): Promise<{ token?: string; app?: { appId: string; privateKey: string } }> {
+  const token = opts.token || env.GITHUB_TOKEN || undefined;
+  if (token) return { token };
+  if (opts.appId && opts.appPrivateKey) return { app: { appId: opts.appId, privateKey: opts.appPrivateKey.replace(/\\n/g, '\n') } };
+  return { app: await appFromEnv(env) };
+}
+
 /** Without a webhookUrlEnv or botTokenEnv, Slack is reached through RIGHTSIZER_SLACK_WEBHOOK_URL when it is set. */
-function slackSettings(slack: SlackConfig | undefined, env: NodeJS.ProcessEnv): SlackConfig | undefined {
+export function slackSettings(slack: SlackConfig | undefined, env: NodeJS.ProcessEnv): SlackConfig | undefined {
   const fallback = env.RIGHTSIZER_SLACK_WEBHOOK_URL ? 'RIGHTSIZER_SLACK_WEBHOOK_URL' : undefined;
   if (slack?.webhookUrlEnv || slack?.botTokenEnv) return slack;
   return fallback ? { ...slack, webhookUrlEnv: fallback } : slack;
@@ -91,15 +99,47 @@ export async function deliverFromPlan(plan: Plan | undefined, opts: DeliverFromP
   const githubRepo = opts.githubRepo ?? config.repository.github;
   if (!githubRepo) throw new UserError('which GitHub repository? pass --github-repo OWNER/NAME or set repository.github in the configuration', { exitCode: EXIT.usage });
 
-  const toDeliver = plan ?? await buildPlan({ demo: opts.demo, snapshot: opts.snapshot, repoDir, config: opts.config, quiet: opts.quiet }, opts.log);
+  let toDeliver = plan ?? await buildPlan({ demo: opts.demo, snapshot: opts.snapshot, repoDir, config: opts.config, quiet: opts.quiet }, opts.log);
   if (toDeliver.failedSources?.length) {
     // A partial plan would drop the missing clusters' changes from open pull requests.
     throw new UserError(`no pull request was changed: ${failedSourcesError(toDeliver.failedSources)}`, { hint: toDeliver.failedSources.map(f => `${f.source}: ${f.error}`).join('; ') });
   }
-  const token = opts.token || env.GITHUB_TOKEN || undefined;
-  const app = token ? undefined
-    : opts.appId && opts.appPrivateKey ? { appId: opts.appId, privateKey: opts.appPrivateKey.replace(/\\n/g, '\n') }
-    : await appFromEnv(env);
+  const { token, app } = await githubCredentials(opts, env);
+  // The merged changes (src/loop): a workload undone after a regression is not lowered again
+  // during closedCooldownDays, and the dashboard lists drift, verified and reverted changes.
+  // Reading them is a warning when it fails, never a failure.
+  let dashboardExtras;
+  if (token || app) {
+    let ledger;
+    const { GitHubRepo } = await import('../../deliver/github.ts');
+    const { redactor } = await import('../../deliver/redact.ts');
+    const { fetchLedger, loopDashboard } = await import('../../loop/verify.ts');
+    const github = new GitHubRepo({ repo: githubRepo, apiUrl: opts.githubApiUrl ?? env.GITHUB_API_URL, token, app, redactor, log: opts.log });
+    try {
+      ledger = await fetchLedger(github, config, new Date());
+    } catch (err) {
+      opts.log(`warning: merged changes could not be read (undos are not held back, the dashboard lists none): ${(err as Error).message}`);
+    }
+    if (ledger) {
+      const { holdBackUndone, undoneWorkloads } = await import('../../loop/undo.ts');
+      const held = undoneWorkloads(ledger, new Date(), config.pullRequests.closedCooldownDays);
+      if (held.size > 0) {
+        const { planEdits, readRepoFiles } = await import('../../gitops/index.ts');
+        const files = await readRepoFiles(repoDir, { include: config.repository.include, exclude: config.repository.exclude });
+        const before = toDeliver.edits.length;
+        toDeliver = holdBackUndone(toDeliver, held, recs => planEdits(files, recs, { repository: config.repository, clusters: config.clusters }));
+        for (const u of toDeliver.unplaced.filter(x => x.reason.startsWith('undone in #'))) opts.log(`${u.recommendation}: ${u.reason}`);
+        if (toDeliver.edits.length !== before) opts.log(`held back by undos: ${before - toDeliver.edits.length} of ${before} file edits`);
+      }
+      if (config.dashboard?.enabled) {
+        try {
+          dashboardExtras = await loopDashboard(github, ledger, toDeliver, new Date());
+        } catch (err) {
+          opts.log(`warning: dashboard: merged changes could not be read: ${(err as Error).message}`);
+        }
+      }
+    }
+  }
   return deliverPullRequests(toDeliver, {
     repoDir,
     githubRepo,
@@ -110,6 +150,7 @@ export async function deliverFromPlan(plan: Plan | undefined, opts: DeliverFromP
     pullRequests: config.pullRequests,
     slack: slackSettings(config.slack, env),
     dashboard: config.dashboard,
+    ...(dashboardExtras ? { dashboardExtras } : {}),
     dryRun: opts.dryRun,
     log: opts.log,
   });

@@ -624,7 +624,7 @@ async function settleAll(tasks: Array<Promise<unknown>>): Promise<void> {
   if (failed) throw (failed as PromiseRejectedResult).reason;
 }
 
-function resolveOwner(
+export function resolveOwner(
   ns: string, owner: { kind: string; name: string },
   rsOwner: Map<string, { kind: string; name: string }>, jobOwner: Map<string, { kind: string; name: string }>,
 ): { kind: WorkloadKind; name: string } | undefined {

@@ -30,16 +30,16 @@ export function promString(value: string): string {
   return `"${value.replace(/\\/g, '\\\\').replace(/"/g, '\\"').replace(/\n/g, '\\n')}"`;
 }
 
-function sel(x: QueryContext, metric: string, ...matchers: string[]): string {
+export function sel(x: QueryContext, metric: string, ...matchers: string[]): string {
   const all = [x.clusterMatcher, ...matchers].filter(Boolean);
   return `${metric}{${all.join(',')}}`;
 }
 
-function tag(expr: string, value: string): string {
+export function tag(expr: string, value: string): string {
   return `label_replace(${expr}, "${TAG}", "${value}", "", "")`;
 }
 
-function duration(seconds: number): string {
+export function duration(seconds: number): string {
   return seconds % 3600 === 0 ? `${seconds / 3600}h` : seconds % 60 === 0 ? `${seconds / 60}m` : `${seconds}s`;
 }
 
