@@ -113,6 +113,7 @@ function emptyReport(): Report {
     schemaVersion: 1, asOf: '2026-03-02T00:00:00Z', period: null, measure: 'EffectiveCost', totals: [],
     spend: { provider: [], service: [], cluster: [], team: [], region: [], account: [] } as unknown as Report['spend'],
     daily: { dates: [], byProvider: [] }, anomalies: [], forecast: { total: [], byProvider: [], fromClouds: [] },
-    prices: [], sources: { ok: [], failed: [] }, savings: { available: false, reason: 'no plan', totals: [], byWorkload: [] }, notes: [],
+    prices: [], sources: { ok: [], failed: [] }, savings: { available: false, reason: 'no plan', totals: [], byWorkload: [] },
+    ledger: { available: false, reason: 'no ledger', changes: [], totals: [] }, notes: [],
   } as unknown as Report;
 }
