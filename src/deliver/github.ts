@@ -10,7 +10,12 @@ import type { Redactor } from './redact.ts';
 export interface GitHubTimings {
   /** Milliseconds waited per second GitHub asks for in retry-after (default 1000; tests use 1). */
   retryAfterBaseValue?: number;
-  /** Space writes out as GitHub recommends (default true; tests turn it off). */
+  /**
+   * Space writes out as GitHub recommends: at least a second between writes, two between
+   * searches. Default: on for github.com (api.github.com and *.ghe.com), whose secondary rate
+   * limits ask for it; off for other servers (GitHub Enterprise Server, a local replay), whose
+   * limits are the administrator's and arrive as retry-after, which is honoured either way.
+   */
   spaceWrites?: boolean;
   /** Retries after a rate limit, per request (default 2). */
   rateLimitRetries?: number;
@@ -77,6 +82,13 @@ const immediate = {
 
 type Client = InstanceType<typeof Octokit>;
 
+/** github.com and GitHub Enterprise Cloud with data residency, whose secondary rate limits ask for spaced writes. */
+export function isGitHubCloud(apiUrl: string): boolean {
+  let host: string;
+  try { host = new URL(apiUrl).hostname.toLowerCase(); } catch { return true; }
+  return host === 'api.github.com' || host.endsWith('.ghe.com');
+}
+
 export function parseRepo(text: string): { owner: string; repo: string } {
   const m = /^([A-Za-z0-9-_.]+)\/([A-Za-z0-9-_.]+)$/.exec(text.trim());
   if (!m) throw new UserError(`--github-repo must be OWNER/NAME (got "${text}")`, { exitCode: 2 });
@@ -127,7 +139,7 @@ export class GitHubRepo {
         onSecondaryRateLimit: onLimit('secondary rate limit'),
         retryAfterBaseValue: base,
         fallbackSecondaryRateRetryAfter: 60,
-        ...(t.spaceWrites === false ? { write: immediate, notifications: immediate, search: immediate } : {}),
+        ...((t.spaceWrites ?? isGitHubCloud(this.apiUrl)) ? {} : { write: immediate, notifications: immediate, search: immediate }),
       },
       // 429 is the throttling plugin's (it honours retry-after); the retry plugin takes server errors.
       retry: { retryAfterBaseValue: base, retries: 2, doNotRetry: [400, 401, 403, 404, 410, 422, 429, 451] },
