@@ -120,6 +120,9 @@ after(async () => {
 const lines: string[] = [];
 const log = (line: string) => { lines.push(line); };
 const env = () => ({ ...process.env, GITHUB_TOKEN: TOKEN });
+/** What every run is given: the configuration, the checkout, the fake GitHub (no write spacing), the token. */
+const runOptions = () => ({ config: configFile(), repoDir: fx.checkout, githubApiUrl: gh.apiUrl, env: env(), log, githubTimings: { retryAfterBaseValue: 1, spaceWrites: false } });
+const verifyAt = (seconds: number) => runVerify({ ...runOptions(), now: new Date(seconds * 1000) });
 
 /**
  * After each `pr` run: one issue carries the dashboard label, created by the first run (one
@@ -152,7 +155,7 @@ test('the loop: a PR closed, proposed again from the dashboard, merged, verified
   const { snapshot } = await collect({ configPath: configFile(), now: new Date(T1 * 1000), quiet: true });
   const plan = await planFromSnapshot(snapshot, { configPath: configFile(), repoDir: fx.checkout });
   assert.equal(plan.edits.length, 1, JSON.stringify(plan.unplaced));
-  const pr = () => deliverFromPlan(plan, { config: configFile(), repoDir: fx.checkout, githubApiUrl: gh.apiUrl, env: env(), log });
+  const pr = () => deliverFromPlan(plan, runOptions());
   const run1 = await pr();
   assert.equal(run1.pullRequests[0].action, 'created');
   const closed = gh.pulls[0];
@@ -209,21 +212,21 @@ test('the loop: a PR closed, proposed again from the dashboard, merged, verified
   writeConfig(prometheus.url);
 
   // Run 2: verify finds the change live and records it on the PR; nothing regressed yet.
-  const run2 = await runVerify({ config: configFile(), repoDir: fx.checkout, githubApiUrl: gh.apiUrl, now: new Date(T2 * 1000), env: env(), log });
+  const run2 = await verifyAt(T2);
   assert.deepEqual(run2.changes.map(c => [c.pr, c.state]), [[cut, 'live']]);
   assert.equal(run2.reverts.length, 0);
   const recorded = gh.comments.filter(c => c.issue === cut).map(c => readLiveComment(c.body)).filter(Boolean);
   assert.deepEqual(recorded, [iso(T2)], 'one comment records when it went live');
 
   // Run 3: two OOM kills since it went live, none before the merge: the undo PR, with evidence, and Slack.
-  const run3 = await runVerify({ config: configFile(), repoDir: fx.checkout, githubApiUrl: gh.apiUrl, now: new Date(T3 * 1000), env: env(), log });
+  const run3 = await verifyAt(T3);
   const change = run3.changes[0];
   assert.equal(change.liveSince, iso(T2));
   assert.deepEqual(change.regressions.map(r => [r.container, r.kind, r.after, r.before]), [['api', 'oom', 2, 0]]);
   // Cheap: instant queries only, for the ledger's namespace: owners, what runs, and one per window (before, after).
   assert.equal(run2.queries, 2);
   assert.equal(run3.queries, 4);
-  t.diagnostic(`verify: ${run2.queries} Prometheus queries when it finds the change live, ${run3.queries} when it judges it; ${gh.requests.length} GitHub requests over runs 1–3`);
+  t.diagnostic(`verify: ${run2.queries} Prometheus queries when it finds the change live, ${run3.queries} when it judges it; ${gh.requests.length} GitHub requests so far (three pr runs, two verify runs)`);
   assert.equal(run3.reverts.length, 1);
   assert.equal(run3.reverts[0].action, 'created');
   const undo = gh.pulls.find(p => p.number === run3.reverts[0].number)!;
@@ -253,7 +256,7 @@ test('the loop: a PR closed, proposed again from the dashboard, merged, verified
 
   // A fourth run keeps the one undo PR: its evidence is brought up to date in place, its commit stays.
   const sha = fx.branchSha(undo.head);
-  const run4 = await runVerify({ config: configFile(), repoDir: fx.checkout, githubApiUrl: gh.apiUrl, now: new Date((T3 + 600) * 1000), env: env(), log });
+  const run4 = await verifyAt(T3 + 600);
   assert.deepEqual(run4.reverts.map(r => r.number), [undo.number]);
   assert.equal(fx.branchSha(undo.head), sha, 'nothing pushed');
   assert.equal(gh.openPulls().length, 1);
@@ -292,7 +295,7 @@ test('the loop: a PR closed, proposed again from the dashboard, merged, verified
   assert.equal(cpuCores(oneCore), 1);
   fx.pushHumanBranch('dana/api-more-cpu', apiFile, t => t.replace(/cpu: .*\n/, 'cpu: "2"\n'));
   const human = gh.openHumanPull({ head: 'dana/api-more-cpu', base: 'main', title: 'api: 2 cores for the launch' });
-  const review = () => reviewPullRequest({ pr: human.number, config: configFile(), repoDir: fx.checkout, githubApiUrl: gh.apiUrl, snapshot: snapshotFile, env: env(), log });
+  const review = () => reviewPullRequest({ ...runOptions(), pr: human.number, snapshot: snapshotFile });
   const first = await review();
   assert.equal(first.action, 'created');
   const comments = () => gh.comments.filter(c => c.issue === human.number);
