@@ -241,8 +241,12 @@ async function deliver(plan: Plan, options: DeliverOptions, redactor: Redactor, 
     // 1. What GitHub knows: the open PR, or a recent refusal of this very change.
     const open = github ? await github.findOpenPull(group.branch) : undefined;
     if (!open && github) {
-      const refusal = (await github.pullsForBranch(group.branch, 'closed')).find(pr =>
-        !pr.mergedAt && pr.closedAt && readMarker(pr.body)?.digest === digest
+      // Newest first. A pull request from the branch merged after a refusal ends it: the change
+      // was proposed again (a ticked box, or a new plan) and taken.
+      const closed = await github.pullsForBranch(group.branch, 'closed');
+      const lastMerge = closed.findIndex(pr => pr.mergedAt);
+      const refusal = (lastMerge < 0 ? closed : closed.slice(0, lastMerge)).find(pr =>
+        pr.closedAt && readMarker(pr.body)?.digest === digest
         && now.getTime() - Date.parse(pr.closedAt) < cfg.closedCooldownDays * DAY_MS);
       if (refusal) {
         const until = new Date(Date.parse(refusal.closedAt!) + cfg.closedCooldownDays * DAY_MS).toISOString().slice(0, 10);

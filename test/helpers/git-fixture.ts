@@ -42,6 +42,8 @@ export interface GitFixture {
   moveBase(file: string, change: (text: string) => string, message?: string): string;
   /** Pushes a commit by a person on top of the bot's branch. */
   pushHumanCommit(branch: string, file: string, change: (text: string) => string): string;
+  /** A person pushes a branch off main with one edit (`fresh: false`: one more commit on their branch). */
+  pushHumanBranch(branch: string, file: string, change: (text: string) => string, fresh?: boolean): string;
   /** Sha of a branch in the bare repository, or undefined. */
   branchSha(branch: string): string | undefined;
   /** Commits on `branch` that are not on `base`. */
@@ -105,6 +107,15 @@ export function makeGitFixture(source = FIXTURE_REPO): GitFixture {
       edit(file, change);
       git(human, ['commit', '-q', '-am', 'tweak by hand']);
       git(human, ['push', '-q', 'origin', branch]);
+      return git(human, ['rev-parse', 'HEAD']);
+    },
+    pushHumanBranch(branch, file, change, fresh = true) {
+      humanClone();
+      git(human, ['fetch', '-q', 'origin']);
+      git(human, ['checkout', '-q', '-B', branch, fresh ? 'origin/main' : `origin/${branch}`]);
+      edit(file, change);
+      git(human, ['commit', '-q', '-am', `edit ${file}`]);
+      git(human, ['push', '-q', '-f', 'origin', branch]);
       return git(human, ['rev-parse', 'HEAD']);
     },
     branchSha(branch) {

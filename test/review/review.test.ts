@@ -34,18 +34,6 @@ before(async () => {
 
 after(() => rmSync(dir, { recursive: true, force: true }));
 
-/** A person pushes a branch off main with one edit (and later pushes more to it). */
-function pushBranch(fx: GitFixture, branch: string, file: string, change: (text: string) => string, fresh = true): void {
-  const human = fx.human;
-  try { git(human, ['rev-parse', '--git-dir']); } catch { git(fx.root, ['clone', '-q', fx.remoteUrl, human]); }
-  git(human, ['fetch', '-q', 'origin']);
-  git(human, ['checkout', '-q', '-B', branch, fresh ? 'origin/main' : `origin/${branch}`]);
-  const p = path.join(human, file);
-  writeFileSync(p, change(readFileSync(p, 'utf8')));
-  git(human, ['commit', '-q', '-am', `edit ${file}`]);
-  git(human, ['push', '-q', '-f', 'origin', branch]);
-}
-
 async function withGitHub(fn: (fx: GitFixture, gh: FakeGitHub) => Promise<void>): Promise<void> {
   const fx = makeGitFixture();
   const gh = await startFakeGitHub({ repo: 'example/platform-gitops', bareDir: fx.bare, token: TOKEN });
@@ -73,7 +61,7 @@ test('the changed settings are the values that differ at the same location on bo
 
 test('a person\'s PR raising CPU gets one cost comment, edited in place on the next push', async () => {
   await withGitHub(async (fx, gh) => {
-    pushBranch(fx, 'dana/more-cpu', 'apps/checkout/values.yaml', t => t.replace('    cpu: 1500m\n', '    cpu: "4"\n'));
+    fx.pushHumanBranch('dana/more-cpu', 'apps/checkout/values.yaml', t => t.replace('    cpu: 1500m\n', '    cpu: "4"\n'));
     const pr = gh.openHumanPull({ head: 'dana/more-cpu', base: 'main', title: 'checkout: more CPU for the sale' });
 
     const dry = await review(fx, gh, pr.number, { dryRun: true });
@@ -106,7 +94,7 @@ test('a person\'s PR raising CPU gets one cost comment, edited in place on the n
     assert.equal(gh.requests.filter(r => r.method !== 'GET').length, writes);
 
     // The next push also raises the memory request: the same comment is edited, not a second one.
-    pushBranch(fx, 'dana/more-cpu', 'apps/checkout/values.yaml', t => t.replace(/(requests:\n {4}cpu: "4"\n {4}memory: )2Gi/, '$13Gi'), false);
+    fx.pushHumanBranch('dana/more-cpu', 'apps/checkout/values.yaml', t => t.replace(/(requests:\n {4}cpu: "4"\n {4}memory: )2Gi/, '$13Gi'), false);
     const second = await review(fx, gh, pr.number);
     assert.equal(second.action, 'updated');
     assert.equal(comments().length, 1, 'one comment, edited in place');
@@ -119,13 +107,13 @@ test('a person\'s PR raising CPU gets one cost comment, edited in place on the n
 
 test('no comment on a PR that changes no resource setting, nor on rightsizer\'s own PR', async () => {
   await withGitHub(async (fx, gh) => {
-    pushBranch(fx, 'dana/new-tag', 'apps/checkout/values.yaml', t => t.replace('tag: "4.12.1"', 'tag: "4.13.0"'));
+    fx.pushHumanBranch('dana/new-tag', 'apps/checkout/values.yaml', t => t.replace('tag: "4.12.1"', 'tag: "4.13.0"'));
     const tag = gh.openHumanPull({ head: 'dana/new-tag', base: 'main', title: 'checkout 4.13.0' });
     const r = await review(fx, gh, tag.number);
     assert.equal(r.action, 'skipped');
     assert.match(r.reason!, /changes no resource, replica or HPA setting/);
 
-    pushBranch(fx, 'rightsizer/all', 'apps/checkout/values.yaml', t => t.replace('    cpu: 1500m\n', '    cpu: 500m\n'));
+    fx.pushHumanBranch('rightsizer/all', 'apps/checkout/values.yaml', t => t.replace('    cpu: 1500m\n', '    cpu: 500m\n'));
     const own = gh.openHumanPull({ head: 'rightsizer/all', base: 'main', title: 'Rightsize', author: 'rightsizer[bot]' });
     const o = await review(fx, gh, own.number);
     assert.equal(o.action, 'skipped');
@@ -180,7 +168,7 @@ test('a GitOps tree in a subfolder of the repository: paths are taken from the c
 
 test('a pull request from a fork is read from refs/pull/N/head, as GitHub keeps it', async () => {
   await withGitHub(async (fx, gh) => {
-    pushBranch(fx, 'fork-work', 'apps/checkout/values.yaml', t => t.replace('    cpu: 1500m\n', '    cpu: 1800m\n'));
+    fx.pushHumanBranch('fork-work', 'apps/checkout/values.yaml', t => t.replace('    cpu: 1500m\n', '    cpu: 1800m\n'));
     const pr = gh.openHumanPull({ head: 'patch-1', base: 'main', title: 'from a fork', author: 'outsider' });
     // The fork's branch is not in this repository; GitHub keeps the head under refs/pull/N/head.
     git(fx.bare, ['update-ref', `refs/pull/${pr.number}/head`, fx.branchSha('fork-work')!]);

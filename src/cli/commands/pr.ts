@@ -11,6 +11,7 @@ import { colorDiff, formatJson, paint, useColor } from '../output.ts';
 import { buildPlan, preflightConfig } from './plan.ts';
 import type { DeliveredPullRequest, DeliveryResult } from '../../deliver/index.ts';
 import type { SlackConfig } from '../../config/types.ts';
+import type { GitHubTimings } from '../../deliver/github.ts';
 
 export interface PrCommandOptions {
   demo?: boolean;
@@ -80,6 +81,8 @@ export interface DeliverFromPlanOptions {
   appId?: string;
   appPrivateKey?: string;
   env?: NodeJS.ProcessEnv;
+  /** GitHub client timings (tests turn write spacing off); the defaults otherwise. */
+  githubTimings?: GitHubTimings;
   log: (line: string) => void;
 }
 
@@ -114,7 +117,7 @@ export async function deliverFromPlan(plan: Plan | undefined, opts: DeliverFromP
     const { GitHubRepo } = await import('../../deliver/github.ts');
     const { redactor } = await import('../../deliver/redact.ts');
     const { fetchLedger, loopDashboard } = await import('../../loop/verify.ts');
-    const github = new GitHubRepo({ repo: githubRepo, apiUrl: opts.githubApiUrl ?? env.GITHUB_API_URL, token, app, redactor, log: opts.log });
+    const github = new GitHubRepo({ repo: githubRepo, apiUrl: opts.githubApiUrl ?? env.GITHUB_API_URL, token, app, redactor, log: opts.log, timings: opts.githubTimings });
     try {
       ledger = await fetchLedger(github, config, new Date());
     } catch (err) {
@@ -153,6 +156,7 @@ export async function deliverFromPlan(plan: Plan | undefined, opts: DeliverFromP
     ...(dashboardExtras ? { dashboardExtras } : {}),
     dryRun: opts.dryRun,
     log: opts.log,
+    githubTimings: opts.githubTimings,
   });
 }
 
