@@ -7,9 +7,16 @@ import type { FocusRow } from '../cost/focus.ts';
 import type { CostForecast, SourceStatus } from '../snapshot/types.ts';
 import { BillingDataError } from '../cost/table.ts';
 import { unitPrices, type ListPrices } from '../cost/unit-prices.ts';
-import { collectAws, AWS_SOURCE } from './aws/cost-explorer.ts';
-import { collectGcp, GCP_SOURCE } from './gcp/collect.ts';
-import { collectAzure, AZURE_SOURCE } from './azure/cost-management.ts';
+import { AWS_SOURCE, AZURE_SOURCE, GCP_SOURCE } from './billing-sources.ts';
+import type { collectAws } from './aws/cost-explorer.ts';
+import type { collectGcp } from './gcp/collect.ts';
+import type { collectAzure } from './azure/cost-management.ts';
+
+// The clouds' SDKs take a third of a second to load: only a run that reads a bill loads them
+// (a `pr --plan`, `verify` or `review` never does), and only the clouds it reads.
+const loadAws = async (): Promise<typeof collectAws> => (await import('./aws/cost-explorer.ts')).collectAws;
+const loadGcp = async (): Promise<typeof collectGcp> => (await import('./gcp/collect.ts')).collectGcp;
+const loadAzure = async (): Promise<typeof collectAzure> => (await import('./azure/cost-management.ts')).collectAzure;
 
 /** Tag / label keys whose values the cost table keeps (spend by team). */
 export const DEFAULT_ALLOCATION_TAGS = ['team'];
@@ -101,7 +108,7 @@ export async function collectBilling(
     runs.push((async () => {
       const started = Date.now();
       try {
-        const r = await collectAws(aws, ctxFor('aws'));
+        const r = await (await loadAws())(aws, ctxFor('aws'));
         rows.push(...r.rows);
         if (r.forecast) forecasts.push(r.forecast);
         sources.push({ source: AWS_SOURCE, ok: true, detail: `${describe(r.rows.length, r.calls)} in ${Date.now() - started} ms` });
@@ -114,7 +121,7 @@ export async function collectBilling(
     const gcp = config.gcp;
     runs.push((async () => {
       const started = Date.now();
-      const r = await collectGcp(gcp, ctxFor('gcp'));
+      const r = await (await loadGcp())(gcp, ctxFor('gcp'));
       rows.push(...r.rows);
       listPrices.push(...r.listPrices);
       if (r.exportError) sources.push({ source: GCP_SOURCE, ok: false, error: errorLine(GCP_SOURCE, r.exportError) });
@@ -128,7 +135,7 @@ export async function collectBilling(
     runs.push((async () => {
       const started = Date.now();
       try {
-        const r = await collectAzure(azure, ctxFor('azure'));
+        const r = await (await loadAzure())(azure, ctxFor('azure'));
         rows.push(...r.rows);
         if (r.forecast) forecasts.push(r.forecast);
         sources.push({ source: AZURE_SOURCE, ok: true, detail: `${describe(r.rows.length, r.calls)} in ${Date.now() - started} ms` });

@@ -24,8 +24,9 @@ import {
   BillingDataError, addDays, addShare, checkedDay, checkedNumber, dailyRow, splitRows, type Share,
 } from '../../cost/table.ts';
 import type { BillingContext } from '../billing.ts';
+import { AWS_SOURCE } from '../billing-sources.ts';
 
-export const AWS_SOURCE = 'billing:aws';
+export { AWS_SOURCE };
 const METRICS = ['UnblendedCost', 'AmortizedCost', 'NetAmortizedCost', 'UsageQuantity'] as const;
 /** The tag EKS managed node groups put on their instances. */
 export const EKS_NODEGROUP_TAG = 'eks:nodegroup-name';

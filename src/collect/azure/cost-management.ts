@@ -17,8 +17,9 @@ import type { CostForecast } from '../../snapshot/types.ts';
 import type { FocusRow } from '../../cost/focus.ts';
 import { BillingDataError, addDays, addShare, checkedDay, checkedNumber, dailyRow, splitRows, type Share } from '../../cost/table.ts';
 import type { BillingContext } from '../billing.ts';
+import { AZURE_SOURCE } from '../billing-sources.ts';
 
-export const AZURE_SOURCE = 'billing:azure';
+export { AZURE_SOURCE };
 export const ARM_ENDPOINT = 'https://management.azure.com';
 /** Tag AKS puts on node-pool scale sets. */
 export const AKS_POOL_TAG = 'aks-managed-poolName';

@@ -4,8 +4,9 @@ import { readFileSync } from 'node:fs';
 import { GoogleAuth, OAuth2Client, type AuthClient } from 'google-auth-library';
 import type { GcpBillingConfig } from '../../config/types.ts';
 import { BillingDataError } from '../../cost/table.ts';
+import { GCP_SOURCE } from '../billing-sources.ts';
 
-export const GCP_SOURCE = 'billing:gcp';
+export { GCP_SOURCE };
 const SCOPES = ['https://www.googleapis.com/auth/cloud-platform'];
 
 /** True for a plain-http loopback endpoint: a local replay server, never a real Google API. */
