@@ -241,7 +241,7 @@ async function deliver(plan: Plan, options: DeliverOptions, redactor: Redactor, 
     // 1. What GitHub knows: the open PR, or a recent refusal of this very change.
     const open = github ? await github.findOpenPull(group.branch) : undefined;
     if (!open && github) {
-      // Newest first. A pull request from the branch merged after a refusal ends it: the change
+      // Newest created first. A pull request from the branch merged after a refusal ends it: the change
       // was proposed again (a ticked box, or a new plan) and taken.
       const closed = await github.pullsForBranch(group.branch, 'closed');
       const lastMerge = closed.findIndex(pr => pr.mergedAt);

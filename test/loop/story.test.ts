@@ -121,7 +121,7 @@ const lines: string[] = [];
 const log = (line: string) => { lines.push(line); };
 const env = () => ({ ...process.env, GITHUB_TOKEN: TOKEN });
 /** What every run is given: the configuration, the checkout, the fake GitHub (no write spacing), the token. */
-const runOptions = () => ({ config: configFile(), repoDir: fx.checkout, githubApiUrl: gh.apiUrl, env: env(), log, githubTimings: { retryAfterBaseValue: 1, spaceWrites: false } });
+const runOptions = () => ({ config: configFile(), repoDir: fx.checkout, githubApiUrl: gh.apiUrl, env: env(), log });
 const verifyAt = (seconds: number) => runVerify({ ...runOptions(), now: new Date(seconds * 1000) });
 
 /**

@@ -11,7 +11,6 @@ import { colorDiff, formatJson, paint, useColor } from '../output.ts';
 import { buildPlan, preflightConfig } from './plan.ts';
 import type { DeliveredPullRequest, DeliveryResult } from '../../deliver/index.ts';
 import type { SlackConfig } from '../../config/types.ts';
-import type { GitHubTimings } from '../../deliver/github.ts';
 
 export interface PrCommandOptions {
   demo?: boolean;
@@ -81,8 +80,6 @@ export interface DeliverFromPlanOptions {
   appId?: string;
   appPrivateKey?: string;
   env?: NodeJS.ProcessEnv;
-  /** GitHub client timings (tests turn write spacing off); the defaults otherwise. */
-  githubTimings?: GitHubTimings;
   log: (line: string) => void;
 }
 
@@ -117,7 +114,7 @@ export async function deliverFromPlan(plan: Plan | undefined, opts: DeliverFromP
     const { GitHubRepo } = await import('../../deliver/github.ts');
     const { redactor } = await import('../../deliver/redact.ts');
     const { fetchLedger, loopDashboard } = await import('../../loop/verify.ts');
-    const github = new GitHubRepo({ repo: githubRepo, apiUrl: opts.githubApiUrl ?? env.GITHUB_API_URL, token, app, redactor, log: opts.log, timings: opts.githubTimings });
+    const github = new GitHubRepo({ repo: githubRepo, apiUrl: opts.githubApiUrl ?? env.GITHUB_API_URL, token, app, redactor, log: opts.log });
     try {
       ledger = await fetchLedger(github, config, new Date());
     } catch (err) {
@@ -156,7 +153,6 @@ export async function deliverFromPlan(plan: Plan | undefined, opts: DeliverFromP
     ...(dashboardExtras ? { dashboardExtras } : {}),
     dryRun: opts.dryRun,
     log: opts.log,
-    githubTimings: opts.githubTimings,
   });
 }
 

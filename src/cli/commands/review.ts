@@ -11,7 +11,6 @@ import { formatJson, paint, useColor } from '../output.ts';
 import { preflightConfig } from './plan.ts';
 import { appFromEnv } from './pr.ts';
 import type { Review } from '../../review/index.ts';
-import type { GitHubTimings } from '../../deliver/github.ts';
 
 export interface ReviewOptions {
   pr?: number;
@@ -30,8 +29,6 @@ export interface ReviewOptions {
   appId?: string;
   appPrivateKey?: string;
   env?: NodeJS.ProcessEnv;
-  /** GitHub client timings (tests turn write spacing off); the defaults otherwise. */
-  githubTimings?: GitHubTimings;
   log: (line: string) => void;
 }
 
@@ -77,7 +74,7 @@ export async function reviewPullRequest(opts: ReviewOptions): Promise<ReviewResu
   const needGitHub = opts.pr !== undefined;
   if (needGitHub && !githubRepo) throw new UserError('which GitHub repository? pass --github-repo OWNER/NAME or set repository.github in the configuration', { exitCode: EXIT.usage });
   if (needGitHub && !token && !app) throw new UserError('no GitHub credentials: set GITHUB_TOKEN (or configure a GitHub App) to read the pull request and comment on it', { exitCode: EXIT.usage, hint: 'or review two refs of the checkout with --base REF --head REF --dry-run' });
-  const github = needGitHub ? new GitHubRepo({ repo: githubRepo!, apiUrl: opts.githubApiUrl ?? env.GITHUB_API_URL, token, app, redactor, log, timings: opts.githubTimings }) : undefined;
+  const github = needGitHub ? new GitHubRepo({ repo: githubRepo!, apiUrl: opts.githubApiUrl ?? env.GITHUB_API_URL, token, app, redactor, log }) : undefined;
 
   try {
     const git = new GitRepo({ dir: repoDir, token: github ? await github.gitToken() : undefined, redactor, log });

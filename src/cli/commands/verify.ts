@@ -10,7 +10,6 @@ import { formatJson, paint, useColor } from '../output.ts';
 import { preflightConfig } from './plan.ts';
 import { githubCredentials, slackSettings } from './pr.ts';
 import type { VerifyResult } from '../../loop/verify.ts';
-import type { GitHubTimings } from '../../deliver/github.ts';
 
 interface Shared {
   config?: string;
@@ -34,8 +33,6 @@ export interface RunVerifyOptions extends Shared {
   appId?: string;
   appPrivateKey?: string;
   env?: NodeJS.ProcessEnv;
-  /** GitHub client timings (tests turn write spacing off); the defaults otherwise. */
-  githubTimings?: GitHubTimings;
   log: (line: string) => void;
 }
 
@@ -51,7 +48,7 @@ export async function runVerify(opts: RunVerifyOptions): Promise<VerifyResult> {
   return verify({
     configPath, repoDir: opts.repoDir ? path.resolve(opts.repoDir) : undefined,
     githubRepo: opts.githubRepo, githubApiUrl: opts.githubApiUrl ?? env.GITHUB_API_URL, token, app,
-    baseBranch: opts.base, slack: slackSettings(config.slack, env), dryRun: opts.dryRun, now: opts.now, log: opts.log, githubTimings: opts.githubTimings,
+    baseBranch: opts.base, slack: slackSettings(config.slack, env), dryRun: opts.dryRun, now: opts.now, log: opts.log,
   });
 }
 

@@ -26,7 +26,6 @@ import {
 import type { BillingContext } from '../billing.ts';
 import { AWS_SOURCE } from '../billing-sources.ts';
 
-export { AWS_SOURCE };
 const METRICS = ['UnblendedCost', 'AmortizedCost', 'NetAmortizedCost', 'UsageQuantity'] as const;
 /** The tag EKS managed node groups put on their instances. */
 export const EKS_NODEGROUP_TAG = 'eks:nodegroup-name';

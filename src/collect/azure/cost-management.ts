@@ -19,7 +19,6 @@ import { BillingDataError, addDays, addShare, checkedDay, checkedNumber, dailyRo
 import type { BillingContext } from '../billing.ts';
 import { AZURE_SOURCE } from '../billing-sources.ts';
 
-export { AZURE_SOURCE };
 export const ARM_ENDPOINT = 'https://management.azure.com';
 /** Tag AKS puts on node-pool scale sets. */
 export const AKS_POOL_TAG = 'aks-managed-poolName';

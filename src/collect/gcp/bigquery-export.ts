@@ -8,7 +8,8 @@ import type { GcpBillingConfig } from '../../config/types.ts';
 import type { FocusRow } from '../../cost/focus.ts';
 import { BillingDataError, checkedDay, checkedNumber, dailyRow } from '../../cost/table.ts';
 import type { BillingContext } from '../billing.ts';
-import { GCP_SOURCE, gcpAuthClient, gcpThrottleWait, describeGcpError } from './common.ts';
+import { GCP_SOURCE } from '../billing-sources.ts';
+import { gcpAuthClient, gcpThrottleWait, describeGcpError } from './common.ts';
 
 /** Label GKE cost allocation puts on node costs. */
 export const GKE_NODE_POOL_LABEL = 'goog-k8s-node-pool-name';

@@ -7,7 +7,8 @@ import type { GcpBillingConfig } from '../../config/types.ts';
 import { BillingDataError, checkedNumber } from '../../cost/table.ts';
 import { classifyGcpSku, type ListPrices } from '../../cost/unit-prices.ts';
 import type { BillingContext } from '../billing.ts';
-import { GCP_SOURCE, gcpAuthClient, gcpThrottleWait, describeGcpError } from './common.ts';
+import { GCP_SOURCE } from '../billing-sources.ts';
+import { gcpAuthClient, gcpThrottleWait, describeGcpError } from './common.ts';
 
 export const COMPUTE_ENGINE_SERVICE = 'services/6F81-5844-456A';
 export const KUBERNETES_ENGINE_SERVICE = 'services/CCD8-9BF1-090E';

@@ -8,7 +8,6 @@ import type { BillingContext } from '../billing.ts';
 import { readBillingExport } from './bigquery-export.ts';
 import { catalogClient, listPricesFromSkus, listSkus, COMPUTE_ENGINE_SERVICE } from './catalog.ts';
 
-export { GCP_SOURCE } from './common.ts';
 
 export interface GcpCollectResult {
   rows: FocusRow[];

@@ -6,7 +6,6 @@ import type { GcpBillingConfig } from '../../config/types.ts';
 import { BillingDataError } from '../../cost/table.ts';
 import { GCP_SOURCE } from '../billing-sources.ts';
 
-export { GCP_SOURCE };
 const SCOPES = ['https://www.googleapis.com/auth/cloud-platform'];
 
 /** True for a plain-http loopback endpoint: a local replay server, never a real Google API. */
