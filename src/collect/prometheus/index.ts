@@ -419,7 +419,8 @@ export async function collectUsage(
 
   /** CPU and GPU at the usage step; per workload and step the summed CPU and pods seen, for replica history and total demand. */
   const cpuRun = () => {
-    const local = new Map<WorkloadAcc, { sum: Float64Array; counts: Map<ContainerAcc, Uint16Array> }>();
+    /** Per workload and step of the slice: summed CPU and pods seen (the most pods any of its containers had a sample from). */
+    const local = new Map<WorkloadAcc, { sum: Float64Array; pods: Uint16Array; counts: Map<ContainerAcc, Uint16Array> }>();
     let slice: Piece = { start: 0, end: 0, points: 0 };
     const sink = (piece: Piece): SeriesSink => {
       slice = piece;
@@ -432,11 +433,12 @@ export async function collectUsage(
         switch (labels[TAG] ?? 'cpu') {
           case 'cpu': {
             let l = local.get(w);
-            if (!l) local.set(w, l = { sum: new Float64Array(n), counts: new Map() });
+            if (!l) local.set(w, l = { sum: new Float64Array(n), pods: new Uint16Array(n), counts: new Map() });
             let counts = l.counts.get(c);
             if (!counts) l.counts.set(c, counts = new Uint16Array(n));
-            const sum = l.sum;
-            let runStart = 0;
+            const { sum, pods } = l;
+            const first = slice.start;
+            let runStart = 0, present = 0, firstSeen = Infinity, lastSeen = -Infinity;
             for (let i = 0; i < len; i++) {
               const v = values[i], t = times[i];
               if (i > runStart && t - times[i - 1] !== step) {
@@ -445,15 +447,23 @@ export async function collectUsage(
                 runStart = i;
               }
               if (!(v >= 0) || v === Infinity) continue;
-              const k = Math.round((t - slice.start) / step);
-              if (k >= 0 && k < n) { sum[k] += v; counts[k]++; }
-              if (t < c.first) c.first = t;
-              if (t > c.last) c.last = t;
+              const k = Math.round((t - first) / step);
+              if (k >= 0 && k < n) {
+                sum[k] += v;
+                const count = ++counts[k];
+                if (count === 1) present++; // the first pod of this container at this step
+                if (count > pods[k]) pods[k] = count;
+              }
+              if (t < firstSeen) firstSeen = t;
+              if (t > lastSeen) lastSeen = t;
             }
             if (len > runStart) {
               c.cpu.addSeries(values.subarray(runStart, len), times[runStart], step);
               c.window.addSeries(labels[x.pod], values.subarray(runStart, len), times[runStart], step);
             }
+            c.present += present;
+            if (firstSeen < c.first) c.first = firstSeen;
+            if (lastSeen > c.last) c.last = lastSeen;
             break;
           }
           case 'gutil': { const g = gpuOf(c); for (let i = 0; i < len; i++) g.util.add(values[i], times[i]); break; }
@@ -462,18 +472,14 @@ export async function collectUsage(
       };
     };
     const after = () => {
-      for (const [w, l] of local) {
-        const countsList = [...l.counts.values()];
+      for (const [w, { sum, pods }] of local) {
         for (let k = 0; k < slice.points; k++) {
-          let pods = 0;
-          for (const counts of countsList) if (counts[k] > pods) pods = counts[k];
-          if (pods === 0) continue;
+          if (pods[k] === 0) continue;
           const t = slice.start + k * step;
-          w.totalCpu.add(l.sum[k], t);
-          w.replicas.add(pods, t - 1);
-          if (t > w.lastPodsTime) { w.lastPodsTime = t; w.lastPods = pods; }
+          w.totalCpu.add(sum[k], t);
+          w.replicas.add(pods[k], t - 1);
+          if (t > w.lastPodsTime) { w.lastPodsTime = t; w.lastPods = pods[k]; }
         }
-        for (const [c, counts] of l.counts) for (let k = 0; k < slice.points; k++) if (counts[k] > 0) c.present++;
       }
       local.clear();
     };
@@ -491,14 +497,16 @@ export async function collectUsage(
     return w ? (w.serving ??= new ServingAcc(reference)) : undefined;
   });
   const bothSink: SeriesSink = (labels, times, values) => (SERVING_TAGS.test(labels[TAG] ?? '') ? srvSink : accSink)(labels, times, values);
-  const hasAccelerators = (ns: string) => [...requests].some(([key, byContainer]) =>
-    key.startsWith(`${ns}/`) && [...byContainer.values()].some(list => list.some(r => acceleratorResource(r.resource))));
+  const acceleratorNamespaces = new Set<string>();
+  for (const [key, byContainer] of requests) {
+    if ([...byContainer.values()].some(list => list.some(r => acceleratorResource(r.resource)))) acceleratorNamespaces.add(key.slice(0, key.indexOf('/')));
+  }
 
   const namespaceTasks: Array<() => Promise<void>> = [];
   for (const ns of namespaces) {
     const list = byNamespace.get(ns)!;
     const batches = podBatches(list.map(w => ({ pods: [...w.pods.keys()].sort(), series: seriesOf(w) })), budget);
-    const accelerators = hasAccelerators(ns);
+    const accelerators = acceleratorNamespaces.has(ns);
     for (const batch of batches) {
       const which = batch.pods ? ` (${batch.pods.length} pods)` : '';
       const series = batch.series;

@@ -253,6 +253,7 @@ export class ResponseStreamParser {
         }
         case enum_.values: {
           for (;;) {
+            p = this.plainPairs(b, p);
             while (p < len && (isSpace(b[p]) || b[p] === COMMA)) p++;
             if (p >= len) return p;
             if (b[p] === RBRACKET) { p++; this.state = enum_.seriesKey; break; }
@@ -269,6 +270,56 @@ export class ResponseStreamParser {
         }
       }
     }
+  }
+
+  /**
+   * The hot loop: `[1779062580,"0.1213"],` as Prometheus writes it (no spaces, plain decimals),
+   * pair after pair, with the same arithmetic as pair(). It stops at the first pair in any other
+   * shape, at the end of the array, within 64 bytes of the end of the chunk and when the buffers
+   * are full, and returns where it stopped: pair() takes over there and decides.
+   */
+  private plainPairs(b: Uint8Array, p: number): number {
+    const limit = b.length - 64;
+    const times = this.times, values = this.values;
+    const cap = Math.min(times.length, this.maxPoints);
+    let n = this.n;
+    while (p <= limit && n < cap) {
+      // Every loop below is bounded by a digit count, so a pair never reads past p + 64.
+      let q = p;
+      if (b[q] === COMMA) q++;
+      if (b[q] !== LBRACKET) break;
+      let c = b[++q], t = 0, digits = 0;
+      while (c >= ZERO && c <= NINE && digits < 15) { t = t * 10 + (c - ZERO); c = b[++q]; digits++; }
+      if (digits === 0) break;
+      if (c === DOT) {
+        let frac = 0, fracDigits = 0;
+        c = b[++q];
+        while (c >= ZERO && c <= NINE && fracDigits < 9) { frac = frac * 10 + (c - ZERO); c = b[++q]; fracDigits++; }
+        if (fracDigits === 0) break;
+        t += frac / POW10[fracDigits];
+      }
+      if (c !== COMMA || b[q + 1] !== QUOTE) break;
+      q += 2;
+      c = b[q];
+      const neg = c === MINUS;
+      if (neg) c = b[++q];
+      let mant = 0, scale = 0;
+      digits = 0;
+      while (c >= ZERO && c <= NINE && digits < 20) { mant = mant * 10 + (c - ZERO); c = b[++q]; digits++; }
+      if (digits === 0) break;
+      if (c === DOT) {
+        c = b[++q];
+        while (c >= ZERO && c <= NINE && digits < 20) { mant = mant * 10 + (c - ZERO); c = b[++q]; digits++; scale++; }
+      }
+      if (c !== QUOTE || b[q + 1] !== RBRACKET) break;
+      const v = scale ? mant / POW10[scale] : mant;
+      times[n] = t;
+      values[n] = neg ? -v : v;
+      n++;
+      p = q + 2;
+    }
+    this.n = n;
+    return p;
   }
 
   /** Parses `[time, "value"]` at p; appends it and returns the index after `]`, or NEED_MORE. */
@@ -358,7 +409,7 @@ export class ResponseStreamParser {
     this.seriesCount++;
     this.sampleCount += this.n;
     if (this.skip > 0) { this.skip--; return; }
-    const key = JSON.stringify(Object.entries(labels).sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0)));
+    const key = labelKey(labels);
     if (this.seen.has(key)) {
       if (this.duplicates++ === 0) this.firstDuplicate = JSON.stringify(labels).slice(0, 200);
       return;
@@ -366,6 +417,17 @@ export class ResponseStreamParser {
     this.seen.add(key);
     this.sink(labels, this.times.subarray(0, this.n), this.values.subarray(0, this.n));
   }
+}
+
+/** One string per label set, whatever the order of its labels (Prometheus sends them sorted: no sort then). */
+function labelKey(labels: Record<string, string>): string {
+  const names = Object.keys(labels);
+  let sorted = true;
+  for (let i = 1; i < names.length && sorted; i++) sorted = names[i - 1] < names[i];
+  if (sorted) return JSON.stringify(labels);
+  const inOrder: Record<string, string> = {};
+  for (const name of names.sort()) inOrder[name] = labels[name];
+  return JSON.stringify(inOrder);
 }
 
 function parseValue(text: string): number {
