@@ -442,8 +442,7 @@ export async function collectUsage(
             for (let i = 0; i < len; i++) {
               const v = values[i], t = times[i];
               if (i > runStart && t - times[i - 1] !== step) {
-                c.cpu.addSeries(values.subarray(runStart, i), times[runStart], step);
-                c.window.addSeries(labels[x.pod], values.subarray(runStart, i), times[runStart], step);
+                c.window.addSeries(labels[x.pod], values.subarray(runStart, i), times[runStart], step, c.cpu);
                 runStart = i;
               }
               if (!(v >= 0) || v === Infinity) continue;
@@ -458,8 +457,7 @@ export async function collectUsage(
               if (t > lastSeen) lastSeen = t;
             }
             if (len > runStart) {
-              c.cpu.addSeries(values.subarray(runStart, len), times[runStart], step);
-              c.window.addSeries(labels[x.pod], values.subarray(runStart, len), times[runStart], step);
+              c.window.addSeries(labels[x.pod], values.subarray(runStart, len), times[runStart], step, c.cpu);
             }
             c.present += present;
             if (firstSeen < c.first) c.first = firstSeen;

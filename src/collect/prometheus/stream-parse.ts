@@ -36,6 +36,7 @@ const LBRACKET = 0x5b, RBRACKET = 0x5d, LBRACE = 0x7b, RBRACE = 0x7d;
 const MINUS = 0x2d, DOT = 0x2e, ZERO = 0x30, NINE = 0x39;
 const NEED_MORE = -1;
 const RESULT_KEY = new TextEncoder().encode('"result"');
+const KEY_VALUES = new TextEncoder().encode('values'), KEY_VALUE = new TextEncoder().encode('value'), KEY_METRIC = new TextEncoder().encode('metric');
 const MAX_HEAD = 1 << 16;
 const POW10 = Array.from({ length: 23 }, (_, i) => 10 ** i);
 /** Prometheus answers at most 11,000 points per series; more means a server not answering what was asked. */
@@ -57,7 +58,8 @@ const decoder = new TextDecoder();
  */
 export class ResponseStreamParser {
   /** Bytes not parsed yet (an incomplete token at the end of the last chunk): work[0, pending). */
-  private work = new Uint8Array(1 << 16);
+  /** Grown on demand: usually only the few bytes of a pair cut by the end of a chunk wait here. */
+  private work = new Uint8Array(1 << 10);
   private pending = 0;
   private state: State = enum_.head;
   private head = '';
@@ -210,7 +212,6 @@ export class ResponseStreamParser {
           while (p < len && (isSpace(b[p]) || b[p] === COMMA)) p++;
           if (p >= len) return p;
           if (len - p < this.rescanAt) return p;
-          const wait = () => { this.rescanAt = 2 * (len - p); this.waits++; return p; };
           if (b[p] === RBRACE) {
             p++;
             this.emit(this.labels ?? {});
@@ -219,28 +220,29 @@ export class ResponseStreamParser {
           }
           if (b[p] !== QUOTE) throw new MalformedResponseError(`expected a key in a series object, found ${snippet(b.subarray(p))}`);
           const keyEnd = stringEnd(b, p);
-          if (keyEnd === NEED_MORE) return wait();
+          if (keyEnd === NEED_MORE) return this.wait(len - p, p);
           let q = keyEnd;
           while (q < len && isSpace(b[q])) q++;
-          if (q >= len) return wait();
+          if (q >= len) return this.wait(len - p, p);
           if (b[q] !== COLON) throw new MalformedResponseError(`expected ":" after a key, found ${snippet(b.subarray(q))}`);
           q++;
           while (q < len && isSpace(b[q])) q++;
-          if (q >= len) return wait();
+          if (q >= len) return this.wait(len - p, p);
           this.rescanAt = 0;
-          const key = decoder.decode(b.subarray(p + 1, keyEnd - 1));
-          if (key === 'values') {
+          // Keys are compared as bytes, as they come (no string per key).
+          const keyStart = p + 1, keyLength = keyEnd - 1 - keyStart;
+          if (bytesAre(b, keyStart, keyLength, KEY_VALUES)) {
             if (b[q] !== LBRACKET) throw new MalformedResponseError('"values" is not an array');
             p = q + 1;
             this.state = enum_.values;
-          } else if (key === 'value') {
+          } else if (bytesAre(b, keyStart, keyLength, KEY_VALUE)) {
             const r = this.pair(b, q);
-            if (r === NEED_MORE) return wait();
+            if (r === NEED_MORE) return this.wait(len - p, p);
             p = r;
           } else {
             const end = valueEnd(b, q);
-            if (end === NEED_MORE) return wait();
-            if (key === 'metric') {
+            if (end === NEED_MORE) return this.wait(len - p, p);
+            if (bytesAre(b, keyStart, keyLength, KEY_METRIC)) {
               try {
                 this.labels = JSON.parse(decoder.decode(b.subarray(q, end))) as Record<string, string>;
               } catch {
@@ -319,6 +321,13 @@ export class ResponseStreamParser {
       p = q + 2;
     }
     this.n = n;
+    return p;
+  }
+
+  /** A key or label set is cut by the end of the chunk: wait until twice the bytes from it are there. */
+  private wait(have: number, p: number): number {
+    this.rescanAt = 2 * have;
+    this.waits++;
     return p;
   }
 
@@ -437,6 +446,12 @@ function parseValue(text: string): number {
   const v = Number(text);
   if (text.trim() === '' || Number.isNaN(v)) throw new MalformedResponseError(`sample value is not a number: ${JSON.stringify(text.slice(0, 40))}`);
   return v;
+}
+
+function bytesAre(b: Uint8Array, start: number, length: number, expected: Uint8Array): boolean {
+  if (length !== expected.length) return false;
+  for (let i = 0; i < length; i++) if (b[start + i] !== expected[i]) return false;
+  return true;
 }
 
 function indexOf(b: Uint8Array, needle: Uint8Array, from: number): number {

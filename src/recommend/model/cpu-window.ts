@@ -20,20 +20,33 @@ export class CpuWindowSketches {
     this.recent = new DecayingHistogram(CPU_WINDOW_HISTOGRAM, end);
   }
 
-  /** values[i] taken at firstTime + i × step, by `pod` (undefined when pods are not told apart). */
-  addSeries(pod: string | undefined, values: ArrayLike<number> & { subarray?: (a: number, b?: number) => ArrayLike<number> }, firstTime: number, step: number): void {
+  /**
+   * values[i] taken at firstTime + i × step, by `pod` (undefined when pods are not told apart).
+   * `weighted`, the recency-weighted histogram kept beside these, is fed the same series here:
+   * each value's bucket is looked up once per layout.
+   */
+  addSeries(pod: string | undefined, values: ArrayLike<number> & { subarray?: (a: number, b?: number) => ArrayLike<number> }, firstTime: number, step: number, weighted?: DecayingHistogram): void {
     const n = values.length;
     if (n === 0) return;
-    this.window.addSeries(values, firstTime, step);
+    const fine = this.window.bucketsOf(values);
+    this.window.addBucketed(values, fine, firstTime, step);
     const skip = Math.max(0, Math.min(n, Math.ceil((this.recentFrom - firstTime) / step)));
     if (skip < n) {
       const tail = values.subarray ? values.subarray(skip) : Array.prototype.slice.call(values, skip) as number[];
-      this.recent.addSeries(tail, firstTime + skip * step, step);
+      this.recent.addBucketed(tail, fine.subarray(skip), firstTime + skip * step, step);
     }
+    let h: DecayingHistogram | undefined;
     if (pod !== undefined) {
-      let h = this.pods.get(pod);
+      h = this.pods.get(pod);
       if (!h) this.pods.set(pod, h = new DecayingHistogram(CPU_POD_HISTOGRAM, this.reference));
-      h.addSeries(values, firstTime, step);
+    }
+    if (h && weighted?.sameLayout(h)) {
+      const coarse = h.bucketsOf(values);
+      h.addBucketed(values, coarse, firstTime, step);
+      weighted.addBucketed(values, coarse, firstTime, step);
+    } else {
+      h?.addSeries(values, firstTime, step);
+      weighted?.addSeries(values, firstTime, step);
     }
   }
 

@@ -69,6 +69,9 @@ function bucketTable(firstBucket: number, ratio: number, size: number): BucketTa
   return table;
 }
 
+/** bucketsOf's answer, reused (sized for the longest series seen). */
+let bucketScratch = new Int16Array(11_000);
+
 // Weights are kept relative to a reference time; when new samples get far ahead of it the
 // weights are rescaled so that 2^x never overflows.
 const MAX_EXPONENT = 100;
@@ -143,6 +146,31 @@ export class DecayingHistogram {
    * by one multiplication per sample.
    */
   addSeries(values: ArrayLike<number>, firstTime: number, stepSeconds: number, weight = 1): void {
+    this.addBucketed(values, this.bucketsOf(values), firstTime, stepSeconds, weight);
+  }
+
+  /** Whether `other` puts every value in the same bucket as this one (its buckets can be shared). */
+  sameLayout(other: DecayingHistogram): boolean {
+    return this.firstBucket === other.firstBucket && this.ratio === other.ratio && this.weights.length === other.weights.length;
+  }
+
+  /**
+   * The bucket of each value (0 for values add() skips), in a buffer reused by the next call:
+   * histograms of the same layout fed the same series look each value up once (addBucketed).
+   */
+  bucketsOf(values: ArrayLike<number>): Int16Array {
+    const n = values.length;
+    if (bucketScratch.length < n) bucketScratch = new Int16Array(Math.max(n, 2 * bucketScratch.length));
+    const out = bucketScratch;
+    for (let i = 0; i < n; i++) {
+      const v = values[i];
+      out[i] = v >= 0 && v !== Infinity ? this.bucketOf(v) : 0;
+    }
+    return out;
+  }
+
+  /** addSeries with each value's bucket given: `buckets[i]` from bucketsOf(values) of a histogram of the same layout. */
+  addBucketed(values: ArrayLike<number>, buckets: Int16Array, firstTime: number, stepSeconds: number, weight = 1): void {
     const n = values.length;
     if (n === 0) return;
     const lastTime = firstTime + (n - 1) * stepSeconds;
@@ -154,7 +182,7 @@ export class DecayingHistogram {
     for (let i = 0; i < n; i++, w *= factor) {
       const v = values[i];
       if (!(v >= 0) || v === Infinity) continue;
-      weights[this.bucketOf(v)] += w;
+      weights[buckets[i]] += w;
       total += w;
       count++;
       if (v < min) min = v;
