@@ -8,7 +8,9 @@
 //   - the collector (in a child process, so its peak RSS is its own): wall time, peak RSS,
 //     queries, Prometheus's own summed query time (the `stats` parameter),
 //   - the floor: a plain HTTP client sending the same requests with the same concurrency and
-//     discarding the bytes.
+//     discarding the bytes,
+//   - the CPU seconds of each client (user + system of its process while it runs): on a shared
+//     machine they hold up where wall times and the ratio do not,
 //   - the load on the Prometheus server it starts: its CPU seconds during the collection (from
 //     /proc/<pid>/stat), samples read and the largest query's peak samples (from `stats`), and
 //     the raw samples stored in the window for the series the collector reads (count_over_time),
@@ -146,7 +148,7 @@ async function buildTsdb(dataDir: string, containers: number, days: number, log:
 // Measurements.
 
 interface ChildResult {
-  wall_s: number; peak_rss_mb: number; queries: number; server_s: number; profiles: number; namespaces: number;
+  wall_s: number; cpu_s: number; peak_rss_mb: number; queries: number; server_s: number; profiles: number; namespaces: number;
   samples_read: number; peak_samples: number; requests: Array<{ url: string; body: string }>;
 }
 
@@ -158,11 +160,12 @@ async function child(spec: string): Promise<void> {
     return fetch(input, init);
   };
   const cluster: ClusterConfig = { name: 'bench', cloud: 'on-prem', prometheus: { url, auth: { type: 'none' }, stepSeconds: STEP, concurrency, timeoutSeconds: 600 } };
-  const started = performance.now();
+  const started = performance.now(), cpu0 = process.cpuUsage();
   const result = await collectUsage(cluster, { start: END - days * DAY, end: END }, { quiet: true, fetch: recording, client: { stats: true } });
   const wall = (performance.now() - started) / 1000;
+  const cpu = process.cpuUsage(cpu0);
   const out: ChildResult = {
-    wall_s: wall, peak_rss_mb: process.resourceUsage().maxRSS / 1024, queries: result.queries, server_s: result.serverSeconds ?? 0,
+    wall_s: wall, cpu_s: (cpu.user + cpu.system) / 1e6, peak_rss_mb: process.resourceUsage().maxRSS / 1024, queries: result.queries, server_s: result.serverSeconds ?? 0,
     profiles: result.profiles.length, namespaces: result.namespaces ?? 0, requests,
     samples_read: result.costs.reduce((n, c) => n + c.samplesRead, 0), peak_samples: Math.max(...result.costs.map(c => c.peakSamples)),
   };
@@ -185,8 +188,8 @@ async function runChild(url: string, args: Args): Promise<ChildResult> {
 }
 
 /** The same requests, same concurrency, bytes discarded: what downloading alone costs. */
-async function floor(requests: ChildResult['requests'], concurrency: number): Promise<{ seconds: number; bytes: number }> {
-  const started = performance.now();
+async function floor(requests: ChildResult['requests'], concurrency: number): Promise<{ seconds: number; cpuSeconds: number; bytes: number }> {
+  const started = performance.now(), cpu0 = process.cpuUsage();
   let next = 0, bytes = 0;
   const worker = async () => {
     while (next < requests.length) {
@@ -197,7 +200,8 @@ async function floor(requests: ChildResult['requests'], concurrency: number): Pr
     }
   };
   await Promise.all(Array.from({ length: concurrency }, worker));
-  return { seconds: (performance.now() - started) / 1000, bytes };
+  const cpu = process.cpuUsage(cpu0);
+  return { seconds: (performance.now() - started) / 1000, cpuSeconds: (cpu.user + cpu.system) / 1e6, bytes };
 }
 
 /** CPU seconds (user + system) a process has used so far, from /proc/<pid>/stat. */
@@ -302,7 +306,7 @@ async function main(): Promise<void> {
       await floor(warm.requests, args.concurrency);
     }
     const pid = prom.process.pid!;
-    const collector: ChildResult[] = [], floors: number[] = [], promCpu: number[] = [], krrCpu: number[] = [];
+    const collector: ChildResult[] = [], floors: number[] = [], floorCpu: number[] = [], promCpu: number[] = [], krrCpu: number[] = [];
     let bytes = 0;
     let krr: Awaited<ReturnType<typeof krrReference>> | undefined;
     for (let i = 0; i < args.repeat; i++) {
@@ -316,8 +320,9 @@ async function main(): Promise<void> {
       log(`  run ${i + 1}: Prometheus CPU ${promCpu[i].toFixed(1)} s for the collector, ${krrCpu[i].toFixed(1)} s for the KRR-query reference (${krr.queries} queries, ${krr.seconds.toFixed(1)} s)`);
       const f = await floor(c.requests, args.concurrency);
       floors.push(f.seconds);
+      floorCpu.push(f.cpuSeconds);
       bytes = f.bytes;
-      log(`  run ${i + 1}: collector ${c.wall_s.toFixed(2)} s (peak RSS ${c.peak_rss_mb.toFixed(0)} MB), floor ${f.seconds.toFixed(2)} s`);
+      log(`  run ${i + 1}: collector ${c.wall_s.toFixed(2)} s (${c.cpu_s.toFixed(2)} CPU s, peak RSS ${c.peak_rss_mb.toFixed(0)} MB), floor ${f.seconds.toFixed(2)} s (${f.cpuSeconds.toFixed(2)} CPU s): ratio ${(c.wall_s / f.seconds).toFixed(2)}`);
     }
     const wall = median(collector.map(c => c.wall_s)), floorS = median(floors);
     const c0 = collector[0];
@@ -325,6 +330,8 @@ async function main(): Promise<void> {
     const rawTotal = Object.values(raw).reduce((a, b) => a + b, 0);
     const result = {
       containers: args.containers, days: args.days, wall_s: round(wall), floor_s: round(floorS), ratio: round(wall / floorS),
+      ratios: collector.map((c, i) => round(c.wall_s / floors[i])),
+      collector_cpu_s: round(median(collector.map(c => c.cpu_s))), floor_cpu_s: round(median(floorCpu)),
       peak_rss_mb: round(Math.max(...collector.map(c => c.peak_rss_mb))), queries: c0.queries, namespaces: c0.namespaces,
       queries_per_namespace: round(c0.queries / c0.namespaces), prometheus_query_s: round(median(collector.map(c => c.server_s))),
       response_mb: round(bytes / 2 ** 20), step_s: STEP, concurrency: args.concurrency, repeat: args.repeat, warmup: args.warmup,
@@ -338,7 +345,8 @@ async function main(): Promise<void> {
     log(`containers ${result.containers} × ${result.days} days @ ${STEP} s, ${result.namespaces} namespaces`);
     log(`collector wall      ${result.wall_s} s   (median of ${args.repeat})`);
     log(`download floor      ${result.floor_s} s   (same ${result.queries} requests, concurrency ${args.concurrency}, ${result.response_mb} MiB)`);
-    log(`ratio               ${result.ratio}`);
+    log(`ratio               ${result.ratio}   (runs ${result.ratios.join(', ')})`);
+    log(`client CPU          collector ${result.collector_cpu_s} s, floor ${result.floor_cpu_s} s (user + system of the client process, medians)`);
     log(`peak RSS            ${result.peak_rss_mb} MB`);
     log(`queries             ${result.queries} (${result.queries_per_namespace} per namespace)`);
     log(`Prometheus query time ${result.prometheus_query_s} s (summed execTotalTime)`);
