@@ -9,6 +9,7 @@ import { existsSync, mkdirSync, mkdtempSync, readFileSync, readdirSync, rmSync, 
 import os from 'node:os';
 import path from 'node:path';
 import type { Command } from 'commander';
+import { demoSnapshot } from '../helpers/demo-snapshot.ts';
 import { repoRoot } from '../helpers/shared.ts';
 import { buildProgram } from '../../src/cli/main.ts';
 import { SCHEMA_URL, initConfigText } from '../../src/cli/commands/init.ts';
@@ -188,7 +189,7 @@ test('plan --cluster/--namespace/--workload plan only the matching workloads, an
   assert.deepEqual(plan.recommendations.map(x => x.id), ['prod-gke/ml/Deployment/llm-inference', 'prod-gke/ml/InferenceService/sentiment']);
   assert.deepEqual(plan.edits.map(e => e.path), ['manifests/ml/llm-inference.yaml', 'manifests/ml/sentiment.yaml']);
   assert.doesNotMatch(r.stderr, /collecting usage from prod-(eks|aks)/);
-  const short = run(['plan', '--demo', '--workload', 'prod-gke/ml/llm-inference', '-o', 'json', '--quiet']);
+  const short = run(['plan', '--demo', '--snapshot', demoSnapshot(), '--workload', 'prod-gke/ml/llm-inference', '-o', 'json', '--quiet']);
   assert.equal(short.status, 0, short.stderr);
   assert.deepEqual((JSON.parse(short.stdout) as { recommendations: Array<{ id: string }> }).recommendations.map(x => x.id), ['prod-gke/ml/Deployment/llm-inference']);
   const bad = run(['plan', '--demo', '--workload', 'a/b/Nope/c']);
