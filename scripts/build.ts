@@ -1,5 +1,6 @@
-// Bundles the GitHub Action (dist/index.js) and the CLI (dist/cli.mjs) with esbuild.
-// `--check` rebuilds into a temp dir and fails when the committed bundles differ.
+// Bundles the GitHub Action (dist/index.js) and the CLI (dist/cli.mjs) with esbuild, after
+// regenerating the schema validators they include (scripts/build-validators.ts).
+// `--check` rebuilds into a temp dir and fails when the committed bundles or validators differ.
 // Both bundles must be self-contained (they import nothing but Node's built-ins): the npm package
 // ships dist/cli.mjs with no dependency tree, and the Action runs dist/index.js as it is.
 
@@ -9,6 +10,7 @@ import { mkdtempSync, readFileSync, rmSync, existsSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
+import { staleValidators, validatorModules, writeValidators } from './build-validators.ts';
 
 const root = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..');
 
@@ -57,6 +59,13 @@ export function foreignImports(meta: Metafile): string[] {
 
 if (import.meta.main) {
   const check = process.argv.includes('--check');
+  if (check) {
+    const stale = staleValidators();
+    if (stale.length > 0) {
+      console.error(`${stale.join(', ')} differ from their schema. Run \`npm run build\` and commit them.`);
+      process.exit(1);
+    }
+  } else writeValidators();
   const outDir = check ? mkdtempSync(path.join(os.tmpdir(), 'rightsizer-dist-')) : path.join(root, 'dist');
   for (const b of bundles) {
     const result = await build({ ...bundleOptions(b.entry, path.join(outDir, b.out)), metafile: true });
@@ -82,6 +91,6 @@ function finish(check: boolean, outDir: string): void {
     }
     console.log('dist/ matches a fresh build');
   } else {
-    console.log(`built ${bundles.map(b => `dist/${b.out}`).join(', ')}`);
+    console.log(`built ${[...validatorModules.map(m => m.out), ...bundles.map(b => `dist/${b.out}`)].join(', ')}`);
   }
 }

@@ -6,19 +6,16 @@
 // "must match pattern ..." with "must be <hint>", which reads better in an error line.
 
 import { looksLikeSecret } from '../deliver/redact.ts';
-import AjvModule from 'ajv';
-import addFormatsModule from 'ajv-formats';
+import { createRequire } from 'node:module';
 import { isMap, isNode, isScalar, isSeq, isPair, LineCounter, parseDocument, visit } from 'yaml';
 import type { Document, Node, Pair, YAMLError } from 'yaml';
 import type { ErrorObject, ValidateFunction } from 'ajv';
 import { InputError } from '../core/errors.ts';
+import { AJV_OPTIONS } from './ajv-options.ts';
+import * as configValidator from './validators/rightsizer-config.generated.ts';
+import * as policyValidator from './validators/policy.generated.ts';
 
-// ajv and ajv-formats are CommonJS: Node's default import is module.exports, whose `default`
-// is the same function. Static imports (not createRequire) so esbuild bundles them.
-type AjvInstance = { compile(schema: object): ValidateFunction };
-type AjvConstructor = new (options: object) => AjvInstance;
-const Ajv = ((AjvModule as unknown as { default?: AjvConstructor }).default ?? AjvModule) as unknown as AjvConstructor;
-const addFormats = ((addFormatsModule as unknown as { default?: (ajv: AjvInstance) => void }).default ?? addFormatsModule) as unknown as (ajv: AjvInstance) => void;
+type AjvConstructor = new (options: object) => { compile(schema: object): ValidateFunction };
 
 export type YamlPath = Array<string | number>;
 
@@ -163,12 +160,27 @@ export function didYouMean(word: string, candidates: Iterable<string>): string |
 
 const validators = new WeakMap<object, ValidateFunction>();
 
+/** Validators compiled ahead of time (scripts/build-validators.ts), used only for the exact schema they were made from. */
+const precompiled = [configValidator, policyValidator] as unknown as Array<{ schemaText: string; validate: ValidateFunction }>;
+
+/**
+ * ajv itself, loaded only for a schema without a precompiled module (one edited since the last
+ * `npm run build`, or a test's). The bundles never need it: they are built with their modules.
+ */
+function runtimeAjv(): AjvConstructor {
+  try {
+    const ajv = createRequire(import.meta.url)('ajv') as { default?: AjvConstructor };
+    return ajv.default ?? (ajv as unknown as AjvConstructor);
+  } catch (err) {
+    throw new Error(`a schema has no precompiled validator and ajv is not installed (${(err as Error).message}): run \`npm run build\``);
+  }
+}
+
 function compile(schema: object): ValidateFunction {
   let validate = validators.get(schema);
   if (!validate) {
-    const ajv = new Ajv({ allErrors: true, verbose: true, strict: false, allowUnionTypes: true });
-    addFormats(ajv);
-    validate = ajv.compile(schema);
+    const text = JSON.stringify(schema);
+    validate = precompiled.find(p => p.schemaText === text)?.validate ?? new (runtimeAjv())(AJV_OPTIONS).compile(schema);
     validators.set(schema, validate);
   }
   return validate;

@@ -1,9 +1,7 @@
-// FOCUS cost rows → dense daily spend series per cloud, service, cluster or team.
-// arquero does the grouping; the result is one Float64Array per series (a value for every day
-// of the range, zero where a group had no rows) so the anomaly and forecast code works on
-// plain numbers.
+// FOCUS cost rows → dense daily spend series per cloud, service, cluster or team: one
+// Float64Array per series (a value for every day of the range, zero where a group had no rows)
+// so the anomaly and forecast code works on plain numbers.
 
-import * as aq from 'arquero';
 import type { CloudName } from '../core/types.ts';
 import type { FocusRow, ProviderName } from './focus.ts';
 
@@ -104,42 +102,26 @@ export function dailySeries(rows: FocusRow[], by: Dimension, options: DailySerie
   if (rows.length === 0) return [];
   const measure = options.measure ?? 'EffectiveCost';
   const keyOf = keyFunction(by, options);
-  const n = rows.length;
-  const day = new Array<string>(n), key = new Array<string>(n), currency = new Array<string>(n);
-  const cost = new Float64Array(n);
-  for (let i = 0; i < n; i++) {
-    const r = rows[i];
-    day[i] = r.ChargePeriodStart.slice(0, 10);
-    key[i] = keyOf(r);
-    currency[i] = r.BillingCurrency || 'USD';
-    const v = r[measure];
-    cost[i] = Number.isFinite(v) ? v : 0;
-  }
-  const grouped = aq.table({ day, key, currency, cost })
-    .groupby('key', 'currency', 'day')
-    .rollup({ cost: aq.op.sum('cost') });
-
-  const days = [...new Set(day)].sort();
+  const days = [...new Set(rows.map(r => r.ChargePeriodStart.slice(0, 10)))].sort();
   const start = options.start ?? days[0];
   const end = options.end ?? addDay(days[days.length - 1], 1);
   const dates = dayRange(start, end);
   const index = new Map(dates.map((d, i) => [d, i]));
 
+  // Rows are added in bill order, so each day's sum is the same whatever the grouping.
   const byGroup = new Map<string, DailySeries>();
-  const gKey = grouped.array('key') as string[];
-  const gCurrency = grouped.array('currency') as string[];
-  const gDay = grouped.array('day') as string[];
-  const gCost = grouped.array('cost') as number[];
-  for (let i = 0; i < grouped.numRows(); i++) {
-    const at = index.get(gDay[i]);
+  for (const r of rows) {
+    const at = index.get(r.ChargePeriodStart.slice(0, 10));
     if (at === undefined) continue;
-    const id = `${gKey[i]}\u0000${gCurrency[i]}`;
+    const key = keyOf(r), currency = r.BillingCurrency || 'USD';
+    const id = `${key}\u0000${currency}`;
     let s = byGroup.get(id);
     if (!s) {
-      s = { key: gKey[i], dimension: by, dates, values: new Float64Array(dates.length), currency: gCurrency[i] };
+      s = { key, dimension: by, dates, values: new Float64Array(dates.length), currency };
       byGroup.set(id, s);
     }
-    s.values[at] += gCost[i];
+    const v = r[measure];
+    s.values[at] += Number.isFinite(v) ? v : 0;
   }
   const series = [...byGroup.values()];
   // A group billed in several currencies: name the currency so the keys stay unique.

@@ -1,8 +1,7 @@
 // Helpers shared by the billing collectors: checked number parsing (a malformed billing
 // response is an error naming the field, never a silent zero), proportional splits that keep
-// the cost table a partition of the bill, and arquero views over FocusRow[].
+// the cost table a partition of the bill.
 
-import * as aq from 'arquero';
 import { UserError } from '../core/errors.ts';
 import type { FocusRow } from './focus.ts';
 
@@ -115,32 +114,4 @@ export function addShare(shares: Map<string, Share[]>, key: string, share: Share
   const list = shares.get(key);
   if (list) list.push(share);
   else shares.set(key, [share]);
-}
-
-// ---------------------------------------------------------------------------
-// arquero views over the cost table.
-
-/** The cost table as an arquero table, tags flattened to `tag:<key>` columns. */
-export function costTable(rows: FocusRow[], tagKeys: string[] = []): aq.ColumnTable {
-  const flat = rows.map(r => {
-    const { Tags, ...rest } = r;
-    const out: Record<string, unknown> = { ...rest, day: r.ChargePeriodStart.slice(0, 10) };
-    for (const key of tagKeys) out[`tag:${key}`] = Tags[key] ?? null;
-    return out;
-  });
-  return aq.from(flat);
-}
-
-/** Daily effective and billed cost per provider (and per `by` columns), sorted by day. */
-export function dailySpend(rows: FocusRow[], by: string[] = ['ProviderName'], tagKeys: string[] = []): Array<Record<string, unknown>> {
-  if (rows.length === 0) return [];
-  return costTable(rows, tagKeys)
-    .groupby('day', ...by)
-    .rollup({
-      EffectiveCost: aq.op.sum('EffectiveCost'),
-      BilledCost: aq.op.sum('BilledCost'),
-      BillingCurrency: aq.op.any('BillingCurrency'),
-    })
-    .orderby('day', ...by)
-    .objects() as Array<Record<string, unknown>>;
 }

@@ -6,6 +6,7 @@ import { spawnSync } from 'node:child_process';
 import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
+import { demoSnapshot } from '../helpers/demo-snapshot.ts';
 import { repoRoot } from '../helpers/shared.ts';
 
 const cli = path.join(repoRoot, 'src/cli/bin.ts');
@@ -43,8 +44,7 @@ test('a source that failed makes the plan partial: shown, exit 1, and pr changes
   const dir = mkdtempSync(path.join(os.tmpdir(), 'rightsizer-failed-source-'));
   try {
     const snap = path.join(dir, 'snap.json');
-    rightsizer('collect', '--demo', '--out', snap);
-    const snapshot = JSON.parse(readFileSync(snap, 'utf8'));
+    const snapshot = JSON.parse(readFileSync(demoSnapshot(), 'utf8'));
     // As if prod-aks's Prometheus had refused the credentials: its workloads are missing.
     snapshot.profiles = snapshot.profiles.filter((p: { ref: { cluster: string } }) => p.ref.cluster !== 'prod-aks');
     snapshot.sources = snapshot.sources.map((s: { source: string }) => s.source === 'prometheus:prod-aks'

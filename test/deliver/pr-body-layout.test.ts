@@ -14,6 +14,7 @@ import path from 'node:path';
 import { promisify } from 'node:util';
 import { before, test } from 'node:test';
 import { marked } from 'marked';
+import { demoSnapshot } from '../helpers/demo-snapshot.ts';
 import { repoRoot } from '../helpers/shared.ts';
 
 const run = promisify(execFile);
@@ -24,7 +25,7 @@ const CODE_PADDING_PX = 10;
 
 let body = '';
 before(async () => {
-  const { stdout } = await run(process.execPath, [path.join(repoRoot, 'src/cli/bin.ts'), 'plan', '--demo', '--output', 'markdown', '--quiet'], {
+  const { stdout } = await run(process.execPath, [path.join(repoRoot, 'src/cli/bin.ts'), 'plan', '--demo', '--snapshot', demoSnapshot(), '--output', 'markdown', '--quiet'], {
     cwd: repoRoot, env: { ...process.env, NO_COLOR: '1' }, timeout: 120_000,
   });
   body = stdout;
@@ -77,7 +78,7 @@ test('the evidence says each sentence once, one line per number', () => {
 });
 
 test('one unit style: the table, the PR body and the file write the same quantity', async () => {
-  const { stdout: table } = await run(process.execPath, [path.join(repoRoot, 'src/cli/bin.ts'), 'plan', '--demo', '--quiet'], { cwd: repoRoot, env: { ...process.env, NO_COLOR: '1' }, timeout: 120_000 });
+  const { stdout: table } = await run(process.execPath, [path.join(repoRoot, 'src/cli/bin.ts'), 'plan', '--demo', '--snapshot', demoSnapshot(), '--quiet'], { cwd: repoRoot, env: { ...process.env, NO_COLOR: '1' }, timeout: 120_000 });
   // The demo's llm-inference memory: 32Gi today, 22.5 GiB recommended, written 23040Mi.
   assert.match(table, /32Gi → 23040Mi/);
   assert.match(body, /\| memory request, limit \| 32Gi → 23040Mi \|/);

@@ -19,6 +19,7 @@ import type { AddressInfo } from 'node:net';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
+import { branchCommit } from './git-fixture.ts';
 import { Ajv, type ValidateFunction } from 'ajv';
 import addFormatsModule from 'ajv-formats';
 
@@ -349,8 +350,9 @@ export class FakeGitHub {
     return ok && String(payload.iss) === this.options.app.appId;
   }
 
+  /** A branch's commit, read from the bare repository's ref files (a git process per PR in every listing made the tests slow). */
   private headSha(ref: string): string | undefined {
-    try { return git(this.options.bareDir, ['rev-parse', '--verify', '-q', `refs/heads/${ref}^{commit}`]); } catch { return undefined; }
+    return branchCommit(this.options.bareDir, ref);
   }
 
   private pullJson(pr: FakePull): object {

@@ -28,6 +28,22 @@ export function git(dir: string, args: string[], identity = HUMAN): string {
   }).trim();
 }
 
+/**
+ * The commit a branch of a bare repository points at, from its loose ref or packed-refs, as
+ * `git rev-parse refs/heads/<branch>` gives it (branches hold commits; no tags to peel).
+ */
+export function branchCommit(bareDir: string, branch: string): string | undefined {
+  if (branch.split('/').some(part => part === '' || part === '.' || part === '..')) return undefined;
+  try {
+    const loose = readFileSync(path.join(bareDir, 'refs/heads', branch), 'utf8').trim();
+    if (/^[0-9a-f]{40}$/.test(loose)) return loose;
+  } catch { /* not a loose ref */ }
+  let packed = '';
+  try { packed = readFileSync(path.join(bareDir, 'packed-refs'), 'utf8'); } catch { return undefined; }
+  const line = packed.split('\n').find(l => l.endsWith(` refs/heads/${branch}`));
+  return line ? line.slice(0, 40) : undefined;
+}
+
 export interface GitFixture {
   root: string;
   /** The bare repository: the bot's origin. */
@@ -119,7 +135,7 @@ export function makeGitFixture(source = FIXTURE_REPO): GitFixture {
       return git(human, ['rev-parse', 'HEAD']);
     },
     branchSha(branch) {
-      try { return git(bare, ['rev-parse', '--verify', '-q', `refs/heads/${branch}`]); } catch { return undefined; }
+      return branchCommit(bare, branch);
     },
     commitsOver(base, branch) {
       return Number(git(bare, ['rev-list', '--count', `${base}..${branch}`]));

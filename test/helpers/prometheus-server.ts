@@ -424,7 +424,11 @@ export async function startPrometheus(dataDir: string, options: { extraArgs?: st
       if (child.exitCode === null) {
         const exited = new Promise(resolve => child.once('exit', resolve));
         child.kill('SIGTERM');
-        await Promise.race([exited, new Promise(r => setTimeout(r, 10_000))]);
+        // The grace timer is cleared once Prometheus exits: a pending timer would keep the test
+        // process alive for its full 10 s after the last test.
+        let grace: NodeJS.Timeout | undefined;
+        await Promise.race([exited, new Promise(r => { grace = setTimeout(r, 10_000); })]);
+        clearTimeout(grace);
         if (child.exitCode === null) child.kill('SIGKILL');
       }
       rmSync(configDir, { recursive: true, force: true });

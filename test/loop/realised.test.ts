@@ -73,7 +73,8 @@ test('report --demo: predicted and realised savings of the demo\'s merged change
   const { promisify } = await import('node:util');
   const path = await import('node:path');
   const { repoRoot } = await import('../helpers/shared.ts');
-  const run = (format: string) => promisify(execFile)(process.execPath, [path.join(repoRoot, 'src/cli/bin.ts'), 'report', '--demo', '--quiet', '--output', format], { cwd: repoRoot, env: { ...process.env, NO_COLOR: '1' }, maxBuffer: 64 * 2 ** 20 });
+  const { demoSnapshot } = await import('../helpers/demo-snapshot.ts');
+  const run = (format: string) => promisify(execFile)(process.execPath, [path.join(repoRoot, 'src/cli/bin.ts'), 'report', '--demo', '--snapshot', demoSnapshot(), '--quiet', '--output', format], { cwd: repoRoot, env: { ...process.env, NO_COLOR: '1' }, maxBuffer: 64 * 2 ** 20 });
   const report = JSON.parse((await run('json')).stdout);
   assert.equal(report.ledger.available, true);
   const rows = report.ledger.changes.map((c: { pr: number; cluster: string; confidence: string; predictedMonthlySaving: number; realisedMonthlySaving?: number }) => [c.pr, c.cluster, c.confidence, c.realisedMonthlySaving !== undefined]);
@@ -92,12 +93,13 @@ test('report --ledger FILE: the entries of a verify --output json file; a file t
   const os = await import('node:os');
   const path = await import('node:path');
   const { repoRoot } = await import('../helpers/shared.ts');
+  const { demoSnapshot } = await import('../helpers/demo-snapshot.ts');
   const dir = mkdtempSync(path.join(os.tmpdir(), 'rightsizer-ledger-file-'));
   try {
     const demo = JSON.parse(readFileSync(path.join(repoRoot, 'fixtures/demo/ledger.json'), 'utf8')) as { ledger: LedgerEntry[] };
     const file = path.join(dir, 'verify.json');
     writeFileSync(file, JSON.stringify({ ledger: demo.ledger.filter(e => e.pr === 12), changes: [], reverts: [], slack: [], queries: 0 }));
-    const run = (...args: string[]) => promisify(execFile)(process.execPath, [path.join(repoRoot, 'src/cli/bin.ts'), 'report', '--demo', '--quiet', '--output', 'json', ...args], { cwd: repoRoot, maxBuffer: 64 * 2 ** 20 });
+    const run = (...args: string[]) => promisify(execFile)(process.execPath, [path.join(repoRoot, 'src/cli/bin.ts'), 'report', '--demo', '--snapshot', demoSnapshot(), '--quiet', '--output', 'json', ...args], { cwd: repoRoot, maxBuffer: 64 * 2 ** 20 });
     const report = JSON.parse((await run('--ledger', file)).stdout);
     assert.deepEqual(report.ledger.changes.map((c: { pr: number; cluster: string }) => `${c.pr} ${c.cluster}`), ['12 prod-aks', '12 prod-eks', '12 prod-gke']);
     const bad = path.join(dir, 'bad.json');

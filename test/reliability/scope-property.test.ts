@@ -30,9 +30,12 @@ function randomValue(field: FieldName, rnd: () => number): number {
   return 1 + Math.floor(rnd() * 100);
 }
 
-function guard(file: RepoFile, after: string, ids: string[]): string[] {
-  const before = locateDetailed([file]);
-  const now = locateDetailed([{ path: file.path, text: after }]);
+/** What the base file holds, located once per file: the guard is run on many plans of each. */
+const locatedBase = new Map<RepoFile, ReturnType<typeof locateDetailed>>();
+
+function guard(file: RepoFile, after: string, ids: string[], now = locateDetailed([{ path: file.path, text: after }])): string[] {
+  let before = locatedBase.get(file);
+  if (!before) locatedBase.set(file, before = locateDetailed([file]));
   const allowed = before.spots.filter(s => ids.includes(s.id));
   return [
     ...checkEditScope(file, after, allowed),
@@ -69,15 +72,16 @@ for (const corpus of ['corpus/gitops', 'corpus/gitops-ai']) {
         assert.fail(`${file.path}: the editor failed on a sane value: ${(err as Error).message}`);
       }
       const ids = chosen.map(s => s.id);
-      assert.deepEqual(guard(file, after, ids), [], `${file.path}: a plan the editor made is refused (plan ${i})`);
+      const locatedAfter = locateDetailed([{ path: file.path, text: after }]);
+      assert.deepEqual(guard(file, after, ids, locatedAfter), [], `${file.path}: a plan the editor made is refused (plan ${i})`);
       assert.doesNotThrow(() => assertParses(file.path, after));
-      for (const s of locateDetailed([{ path: file.path, text: after }]).spots.filter(s => ids.includes(s.id))) {
+      for (const s of locatedAfter.spots.filter(s => ids.includes(s.id))) {
         assert.equal(valueProblem(s.field, s.value, { allowZero: true }), undefined, `${file.path}: ${s.id}`);
       }
       legit++;
 
       // Crafted: the same plan, then one more change the plan does not name.
-      const afterById = new Map(locateDetailed([{ path: file.path, text: after }]).spots.map(s => [s.id, s] as const));
+      const afterById = new Map(locatedAfter.spots.map(s => [s.id, s] as const));
       const planned = (s: Spot) => { const now = afterById.get(s.id)!; return after.slice(now.start, now.end); };
       const target = pick(chosen);
       const mutations: Array<[string, string]> = [];

@@ -1,6 +1,6 @@
 // The JSON Schemas published under schema/ describe what the CLI really prints: the real output
-// of `plan --demo -o json` and `report --demo -o json` validates with ajv (strict mode), and the
-// yaml and csv outputs carry the same data.
+// of `plan --demo -o json` and `report --demo -o json` (from one demo collection) validates with
+// ajv (strict mode), and the yaml and csv outputs carry the same data.
 
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
@@ -10,6 +10,7 @@ import path from 'node:path';
 import { promisify } from 'node:util';
 import { Ajv } from 'ajv';
 import { parse as parseYaml } from 'yaml';
+import { demoSnapshot } from '../helpers/demo-snapshot.ts';
 import { repoRoot } from '../helpers/shared.ts';
 
 const run = promisify(execFile);
@@ -43,7 +44,8 @@ function parseCsv(text: string): string[][] {
 }
 
 test('plan --demo: the JSON validates against schema/plan.schema.json; yaml and csv carry the same plan', async () => {
-  const [json, yaml, csv] = await Promise.all([rightsizer('plan', '--demo', '-o', 'json'), rightsizer('plan', '--demo', '-o', 'yaml'), rightsizer('plan', '--demo', '-o', 'csv')]);
+  const planAs = (format: string) => rightsizer('plan', '--demo', '--snapshot', demoSnapshot(), '-o', format);
+  const [json, yaml, csv] = await Promise.all([planAs('json'), planAs('yaml'), planAs('csv')]);
   const plan = JSON.parse(json) as Record<string, any>;
   const validate = validator('plan.schema.json');
   assert.ok(validate(plan), JSON.stringify(validate.errors, null, 2));
@@ -57,7 +59,8 @@ test('plan --demo: the JSON validates against schema/plan.schema.json; yaml and 
 });
 
 test('report --demo: the JSON validates against schema/report.schema.json; yaml and csv carry the same report', async () => {
-  const [json, yaml, csv] = await Promise.all([rightsizer('report', '--demo', '-o', 'json'), rightsizer('report', '--demo', '-o', 'yaml'), rightsizer('report', '--demo', '-o', 'csv')]);
+  const reportAs = (format: string) => rightsizer('report', '--demo', '--snapshot', demoSnapshot(), '-o', format);
+  const [json, yaml, csv] = await Promise.all([reportAs('json'), reportAs('yaml'), reportAs('csv')]);
   const report = JSON.parse(json) as Record<string, any>;
   const validate = validator('report.schema.json');
   assert.ok(validate(report), JSON.stringify(validate.errors, null, 2));

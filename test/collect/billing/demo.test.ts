@@ -9,7 +9,7 @@ import { parse } from 'yaml';
 import { startReplayServer, type ReplayServer } from '../../../src/demo/replay-server.ts';
 import { billingReplayHandler } from '../../../src/demo/billing-replay.ts';
 import { collectBilling, type BillingResult } from '../../../src/collect/billing.ts';
-import { dailySpend } from '../../../src/cost/table.ts';
+import { dailySeries } from '../../../src/cost/daily-series.ts';
 import type { RightsizerConfig } from '../../../src/config/types.ts';
 import { repoRoot } from '../../helpers/shared.ts';
 
@@ -62,15 +62,16 @@ test('a cluster without billing rows falls back to catalog list prices', () => {
 });
 
 test('the daily spend shows the AWS spike, the Azure level shift and team spend', () => {
-  const daily = dailySpend(result.rows, ['ProviderName']);
-  const aws = daily.filter(d => d.ProviderName === 'AWS');
-  const spike = aws.find(d => d.day === '2026-11-09')!;
-  const normal = aws.find(d => d.day === '2026-11-08')!;
-  assert.equal(aws.length, 30);
-  assert.ok((spike.EffectiveCost as number) > 1.5 * (normal.EffectiveCost as number));
+  const byProvider = (rows: typeof result.rows, provider: string) => {
+    const series = dailySeries(rows, 'provider').find(d => d.key === provider)!;
+    return (day: string) => series.values[series.dates.indexOf(day)];
+  };
+  const aws = byProvider(result.rows, 'aws');
+  assert.equal(dailySeries(result.rows, 'provider').find(d => d.key === 'aws')!.values.filter(v => v > 0).length, 30, 'AWS billed every day of the 30');
+  assert.ok(aws('2026-11-09') > 1.5 * aws('2026-11-08'));
   // The level shift is in the apps pool; the GPU pool (one ND MI300X v5 VM) is steady and large.
-  const azure = dailySpend(result.rows.filter(r => r.Tags.team !== 'ml-platform'), ['ProviderName']).filter(d => d.ProviderName === 'Microsoft Azure');
-  assert.ok((azure.find(d => d.day === '2026-11-06')!.EffectiveCost as number) > 1.3 * (azure.find(d => d.day === '2026-11-03')!.EffectiveCost as number));
+  const azure = byProvider(result.rows.filter(r => r.Tags.team !== 'ml-platform'), 'azure');
+  assert.ok(azure('2026-11-06') > 1.3 * azure('2026-11-03'));
   const teams = new Set(result.rows.map(r => r.Tags.team).filter(Boolean));
   assert.deepEqual([...teams].sort(), ['ml-platform', 'payments', 'search', 'storefront']);
   assert.deepEqual(result.forecasts.map(f => f.source), ['aws:GetCostForecast', 'azure:forecast']);
