@@ -159,33 +159,46 @@ export class ResponseStreamParser {
     };
   }
 
+  /** Up to the start of the "result" array: checks the status, reads the result type. Returns where it stopped (the state says whether it is done). */
+  private parseHead(b: Uint8Array, p: number): number {
+    const len = b.length;
+    for (;;) {
+      const at = indexOf(b, RESULT_KEY, p);
+      if (at < 0) return Math.max(p, len - RESULT_KEY.length);
+      let q = at + RESULT_KEY.length;
+      while (q < len && isSpace(b[q])) q++;
+      if (q >= len) return at;
+      if (b[q] !== COLON) { p = at + 1; continue; }
+      q++;
+      while (q < len && isSpace(b[q])) q++;
+      if (q >= len) return at;
+      this.head = decoder.decode(b.subarray(0, at));
+      const status = /"status"\s*:\s*"([^"]*)"/.exec(this.head)?.[1];
+      if (status !== undefined && status !== 'success') throw new MalformedResponseError(`status "${status}" in a successful HTTP response`);
+      this.resultType = /"resultType"\s*:\s*"([^"]*)"/.exec(this.head)?.[1] ?? '';
+      if (b[q] !== LBRACKET) throw new MalformedResponseError(`"result" is not an array: ${snippet(b.subarray(q))}`);
+      this.state = this.resultType === 'scalar' || this.resultType === 'string' ? enum_.scalar : enum_.result;
+      return q + 1;
+    }
+  }
+
+  /** After the result: kept (its last MAX_HEAD characters) for the warnings and stats read at the end. */
+  private keepTail(b: Uint8Array): void {
+    this.tailText += decoder.decode(b);
+    if (this.tailText.length > MAX_HEAD) this.tailText = this.tailText.slice(-MAX_HEAD);
+  }
+
   /** Parses as far as complete units allow; returns the number of bytes consumed. */
   private parse(b: Uint8Array): number {
     let p = 0;
     const len = b.length;
     for (;;) {
       switch (this.state) {
-        case enum_.head: {
-          const at = indexOf(b, RESULT_KEY, p);
-          if (at < 0) return Math.max(p, len - RESULT_KEY.length);
-          let q = at + RESULT_KEY.length;
-          while (q < len && isSpace(b[q])) q++;
-          if (q >= len) return at;
-          if (b[q] !== COLON) { p = at + 1; continue; }
-          q++;
-          while (q < len && isSpace(b[q])) q++;
-          if (q >= len) return at;
-          this.head = decoder.decode(b.subarray(0, at));
-          const status = /"status"\s*:\s*"([^"]*)"/.exec(this.head)?.[1];
-          if (status !== undefined && status !== 'success') throw new MalformedResponseError(`status "${status}" in a successful HTTP response`);
-          this.resultType = /"resultType"\s*:\s*"([^"]*)"/.exec(this.head)?.[1] ?? '';
-          if (b[q] !== LBRACKET) throw new MalformedResponseError(`"result" is not an array: ${snippet(b.subarray(q))}`);
-          p = q + 1;
-          if (this.resultType === 'scalar' || this.resultType === 'string') {
-            this.state = enum_.scalar;
-          } else this.state = enum_.result;
+        case enum_.head:
+          // Rare paths live in methods of their own: this loop stays small to compile.
+          p = this.parseHead(b, p);
+          if (this.state === enum_.head) return p;
           break;
-        }
         case enum_.scalar: {
           // [time, "value"] — reported as one series without labels.
           this.n = 0;
@@ -265,11 +278,9 @@ export class ResponseStreamParser {
           }
           break;
         }
-        case enum_.tail: {
-          this.tailText += decoder.decode(b.subarray(p));
-          if (this.tailText.length > MAX_HEAD) this.tailText = this.tailText.slice(-MAX_HEAD);
+        case enum_.tail:
+          this.keepTail(b.subarray(p));
           return len;
-        }
       }
     }
   }
