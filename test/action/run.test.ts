@@ -66,6 +66,8 @@ async function runAction(inputs: Record<string, string>, extraEnv: Record<string
     PATH: process.env.PATH ?? '', HOME: process.env.HOME ?? dir,
     GITHUB_ACTIONS: 'true', GITHUB_WORKSPACE: repoRoot, GITHUB_REPOSITORY: 'example/platform-gitops',
     GITHUB_OUTPUT: files.output, GITHUB_STEP_SUMMARY: files.summary, RUNNER_TEMP: dir,
+    // The runner's environment is not passed on; the test run's compile cache is (it only saves start-up time).
+    ...(process.env.NODE_COMPILE_CACHE ? { NODE_COMPILE_CACHE: process.env.NODE_COMPILE_CACHE } : {}),
     ...extraEnv,
   };
   for (const [k, v] of Object.entries(inputs)) env[`INPUT_${k.toUpperCase()}`] = v;

@@ -35,8 +35,8 @@ test('every command\'s --help has examples, and every command that prints takes 
   const program = buildProgram();
   const all = [...program.commands, ...leaves(program)];
   for (const cmd of new Set(all)) {
-    // addHelpText('after') is printed by --help: ask the real command.
-    const full = spawnSync(process.execPath, [cli, ...commandPath(cmd), '--help'], { encoding: 'utf8' }).stdout;
+    // addHelpText('after') is printed by --help: ask the real command (in this process).
+    const full = helpOf(commandPath(cmd));
     assert.match(full, /Examples?:\n {2}\$ \S/, `${commandPath(cmd).join(' ')} --help has no examples`);
     if (cmd.commands.length === 0) {
       const output = cmd.options.find(o => o.long === '--output');
@@ -45,6 +45,23 @@ test('every command\'s --help has examples, and every command that prints takes 
     }
   }
 });
+
+/** What `rightsizer <path> --help` prints, from the CLI's own program, without a process per command. */
+function helpOf(commandPath: string[]): string {
+  const program = buildProgram();
+  let out = '';
+  const quiet = (c: Command): void => {
+    c.exitOverride().configureOutput({ writeOut: s => { out += s; }, writeErr: s => { out += s; } });
+    c.commands.forEach(quiet);
+  };
+  quiet(program);
+  try {
+    program.parse([...commandPath, '--help'], { from: 'user' });
+  } catch (err) {
+    if ((err as { code?: string }).code !== 'commander.helpDisplayed') throw err;
+  }
+  return out;
+}
 
 function commandPath(cmd: Command): string[] {
   const out: string[] = [];

@@ -42,8 +42,9 @@ test('rightsizer plan on a real TTY colours its diff; NO_COLOR turns it off', as
   const { existsSync } = await import('node:fs');
   const path = await import('node:path');
   const { repoRoot } = await import('../helpers/shared.ts');
+  const { demoSnapshot } = await import('../helpers/demo-snapshot.ts');
   if (!existsSync('/usr/bin/script')) { t.skip('skipped the TTY test: /usr/bin/script (util-linux) not found'); return; }
-  const cmd = `${JSON.stringify(process.execPath)} ${JSON.stringify(path.join(repoRoot, 'src/cli/bin.ts'))} plan --demo --quiet`;
+  const cmd = `${JSON.stringify(process.execPath)} ${JSON.stringify(path.join(repoRoot, 'src/cli/bin.ts'))} plan --demo --snapshot ${JSON.stringify(demoSnapshot())} --quiet`;
   const onTty = (env: NodeJS.ProcessEnv) => execFileSync('/usr/bin/script', ['-qec', cmd, '/dev/null'], { cwd: repoRoot, env, encoding: 'utf8', timeout: 120_000 });
   const env = { ...process.env };
   delete env.NO_COLOR;
