@@ -12,6 +12,7 @@ import { after, before, test } from 'node:test';
 import { readMarker } from '../../src/deliver/github.ts';
 import { groupPlan } from '../../src/deliver/group.ts';
 import { renderPullRequestBody } from '../../src/deliver/pr-body.ts';
+import { demoSnapshot } from '../helpers/demo-snapshot.ts';
 import { startFakeGitHub, type FakeGitHub } from '../helpers/fake-github.ts';
 import { fixturePlan, makeGitFixture, type GitFixture } from '../helpers/git-fixture.ts';
 
@@ -73,12 +74,13 @@ test('rightsizer pr --demo three times: one open PR, one commit, nothing pushed 
   assert.match(dry.stdout, /^dashboard: would create$/m);
   assert.match(dry.stdout, /Dashboard issue it would create:\n\n<!-- rightsizer:dashboard -->\n/);
 
-  const first = await pr();
+  // The dry run above collected the demo; the three real runs plan from one collection of it.
+  const first = await pr('--snapshot', demoSnapshot());
   assert.match(first.stdout, /^rightsizer\/all: created #1 http:\/\/127\.0\.0\.1:\d+\/example\/platform-gitops\/pull\/1$/m);
   const sha = fx.branchSha('rightsizer/all');
   assert.ok(sha);
-  const second = await pr();
-  const third = await pr();
+  const second = await pr('--snapshot', demoSnapshot());
+  const third = await pr('--snapshot', demoSnapshot());
   for (const out of [second, third]) assert.match(out.stdout, /^rightsizer\/all: unchanged #1/m);
   assert.equal(fx.branchSha('rightsizer/all'), sha, 'no extra commits');
   assert.equal(fx.commitsOver('main', 'rightsizer/all'), 1);
@@ -91,7 +93,7 @@ test('rightsizer pr --demo three times: one open PR, one commit, nothing pushed 
   assert.match(gh.issues[0].body, /## Open pull requests\n\n- \[#1\]/);
 
   // The body is the one `rightsizer plan --demo --output markdown` renders for the same plan.
-  const { stdout: markdown } = await run(process.execPath, [path.join(root, 'src/cli/bin.ts'), 'plan', '--demo', '--repo-dir', fx.checkout, '--output', 'markdown'], { cwd: root, env: { ...process.env, NO_COLOR: '1' } });
+  const { stdout: markdown } = await run(process.execPath, [path.join(root, 'src/cli/bin.ts'), 'plan', '--demo', '--snapshot', demoSnapshot(), '--repo-dir', fx.checkout, '--output', 'markdown'], { cwd: root, env: { ...process.env, NO_COLOR: '1' } });
   const body = gh.openPulls()[0].body;
   assert.ok(readMarker(body));
   const rendered = markdown.replace(/^# .*\n\n/, '').trimEnd();
