@@ -101,39 +101,22 @@ export function makeGitFixture(source = FIXTURE_REPO): GitFixture {
     humanReady = true;
   };
 
-  const edit = (file: string, change: (text: string) => string) => {
+  /** A person edits `file` on `branch` (reset to `from`), commits and pushes; returns the commit. */
+  const personCommits = (branch: string, from: string, file: string, change: (text: string) => string, message: string, force = false) => {
+    humanClone();
+    git(human, ['fetch', '-q', 'origin']);
+    git(human, ['checkout', '-q', '-B', branch, from]);
     const p = path.join(human, file);
     writeFileSync(p, change(readFileSync(p, 'utf8')));
+    git(human, ['commit', '-q', '-am', message]);
+    git(human, ['push', '-q', ...(force ? ['-f'] : []), 'origin', branch]);
+    return git(human, ['rev-parse', 'HEAD']);
   };
   return {
     root, bare, remoteUrl, checkout, human,
-    moveBase(file, change, message = 'someone else merged a change') {
-      humanClone();
-      git(human, ['fetch', '-q', 'origin']);
-      git(human, ['checkout', '-q', '-B', 'main', 'origin/main']);
-      edit(file, change);
-      git(human, ['commit', '-q', '-am', message]);
-      git(human, ['push', '-q', 'origin', 'main']);
-      return git(human, ['rev-parse', 'HEAD']);
-    },
-    pushHumanCommit(branch, file, change) {
-      humanClone();
-      git(human, ['fetch', '-q', 'origin']);
-      git(human, ['checkout', '-q', '-B', branch, `origin/${branch}`]);
-      edit(file, change);
-      git(human, ['commit', '-q', '-am', 'tweak by hand']);
-      git(human, ['push', '-q', 'origin', branch]);
-      return git(human, ['rev-parse', 'HEAD']);
-    },
-    pushHumanBranch(branch, file, change, fresh = true) {
-      humanClone();
-      git(human, ['fetch', '-q', 'origin']);
-      git(human, ['checkout', '-q', '-B', branch, fresh ? 'origin/main' : `origin/${branch}`]);
-      edit(file, change);
-      git(human, ['commit', '-q', '-am', `edit ${file}`]);
-      git(human, ['push', '-q', '-f', 'origin', branch]);
-      return git(human, ['rev-parse', 'HEAD']);
-    },
+    moveBase: (file, change, message = 'someone else merged a change') => personCommits('main', 'origin/main', file, change, message),
+    pushHumanCommit: (branch, file, change) => personCommits(branch, `origin/${branch}`, file, change, 'tweak by hand'),
+    pushHumanBranch: (branch, file, change, fresh = true) => personCommits(branch, fresh ? 'origin/main' : `origin/${branch}`, file, change, `edit ${file}`, true),
     branchSha(branch) {
       return branchCommit(bare, branch);
     },
